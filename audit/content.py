@@ -1,0 +1,86 @@
+"""Find and load the project's content: rubrics/, probes/, reports/, data/.
+
+The checkout's folders come first (so edits take effect without reinstalling); an installed
+wheel carries the same folders under `audit/_content/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ContentNotFound, InputError
+from .schema.rubric import Rubric
+from .yamlio import load_yaml, validate_model
+
+__all__ = ["content_root", "content_dir", "rubric_path", "load_rubric", "list_rubrics",
+           "list_records", "file_sha256", "LoadedRubric"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_FOLDERS = ("rubrics", "probes", "reports", "data")
+
+
+@lru_cache(maxsize=1)
+def content_root() -> Path:
+    """The folder holding rubrics/, probes/, reports/ and data/."""
+    checkout = _PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "rubrics").is_dir():
+        return checkout
+    bundled = _PACKAGE_DIR / "_content"
+    if (bundled / "rubrics").is_dir():
+        return bundled
+    raise ContentNotFound("cannot find the rubrics/ folder: neither in a checkout nor inside the installed package")
+
+
+def content_dir(name: str) -> Path:
+    if name not in _FOLDERS:
+        raise ValueError(f"unknown content folder {name!r}")
+    return content_root() / name
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class LoadedRubric:
+    """A validated rubric with the file it came from and that file's sha256."""
+
+    def __init__(self, rubric: Rubric, path: Path, sha256: str):
+        self.rubric = rubric
+        self.path = path
+        self.sha256 = sha256
+
+
+def rubric_path(rubric_id: str) -> Path:
+    """The file of a shipped rubric, by id, or a path given directly."""
+    direct = Path(rubric_id)
+    if direct.suffix in (".yaml", ".yml") and direct.is_file():
+        return direct
+    candidate = content_dir("rubrics") / f"{rubric_id}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = ", ".join(p.stem for p in list_rubrics()) or "none"
+    raise ContentNotFound(f"no rubric {rubric_id!r} (shipped rubrics: {known})")
+
+
+def load_rubric_file(path: str | Path) -> LoadedRubric:
+    path = Path(path)
+    data, lines = load_yaml(path)
+    rubric = validate_model(Rubric, data, lines, str(path))
+    if rubric.id != path.stem and path.parent.resolve() == content_dir("rubrics").resolve():
+        raise InputError.single(path, f"rubric id {rubric.id!r} differs from its file name {path.stem!r}",
+                                lines.line_of(("id",)), "id")
+    return LoadedRubric(rubric, path, file_sha256(path))
+
+
+def load_rubric(rubric_id: str) -> LoadedRubric:
+    return load_rubric_file(rubric_path(rubric_id))
+
+
+def list_rubrics() -> list[Path]:
+    return sorted(content_dir("rubrics").glob("*.yaml"))
+
+
+def list_records() -> list[Path]:
+    return sorted(content_dir("data").joinpath("disclosures").rglob("*.yaml"))

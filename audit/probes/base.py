@@ -1,0 +1,79 @@
+"""The contract every probe kind fulfils.
+
+A probe is driven in rounds: `next_calls` gets the exchanges recorded so far (keyed by call key)
+and returns the calls still needed, or an empty list when it has enough. Because the plan is a
+pure function of the recorded evidence, a killed run resumes by asking again, and adaptive
+probes (early stopping, tie-breaking calls) need no state of their own. `evaluate` turns the
+recorded exchanges into findings and must not touch the network.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from ..schema.base import NonEmpty, Slug, Strict
+from ..schema.disclosure import DeclaredFacts, ModelIdentity
+from ..schema.evidence import ChatRequest, Exchange
+from ..schema.finding import Finding
+
+__all__ = ["ProbeDefinition", "PlannedCall", "TargetContext", "ProbeKind"]
+
+
+class ProbeDefinition(Strict):
+    """A probe instance as written in YAML; `parameters` is validated by the kind's `Params`."""
+
+    id: Slug
+    kind: Slug
+    description: NonEmpty
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    key: str
+    request: ChatRequest
+    estimated_input_tokens: int = 0
+    estimated_output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class TargetContext:
+    """What a probe knows of the target: the provider, the requested model and the declared facts."""
+
+    provider: str
+    model: str
+    identity: ModelIdentity
+    declared: DeclaredFacts
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ProbeKind(ABC):
+    """Base of identity, tokenizer and drift probes."""
+
+    kind: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+
+    def __init__(self, definition: ProbeDefinition, params: BaseModel):
+        self.definition = definition
+        self.params = params
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @abstractmethod
+    def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
+        """The calls still needed given those recorded; [] when the probe has enough."""
+
+    @abstractmethod
+    def evaluate(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[Finding]:
+        """Findings from the recorded exchanges alone (no network)."""
+
+    def max_calls(self) -> int:
+        """Upper bound on calls, for budgets and progress bars."""
+        return 0

@@ -1,0 +1,1 @@
+"""Render results: plain view data first (view.py), then HTML, PDF, Markdown and JSON from it."""

@@ -1,0 +1,59 @@
+"""Evidence: one API call as sent and received, and the normalised request a probe plans.
+
+An `Exchange` never holds a secret: headers are not recorded, and the endpoint is stored without
+credentials. Its `key` (probe id + the call's key within the probe) identifies the planned call,
+so a resumed run knows which calls already have a recorded response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .base import Strict
+
+__all__ = ["Message", "ChatRequest", "Exchange", "Operation"]
+
+Operation = Literal["chat", "count_tokens"]
+
+
+class Message(Strict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatRequest(Strict):
+    """A provider-neutral request; each provider client turns it into its own wire format."""
+
+    op: Operation = "chat"
+    messages: list[Message] = Field(min_length=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    stream: bool = False
+
+
+class Exchange(Strict):
+    id: str = Field(description="stable id: '<probe_id>/<key>'")
+    run_id: str
+    probe_id: str
+    key: str
+    provider: str
+    endpoint: str = Field(description="base URL, never with credentials")
+    model: str = Field(description="the model name requested")
+    request: ChatRequest
+    wire_request: dict[str, Any] = Field(description="the JSON body as sent")
+    status: int | None = None
+    response: dict[str, Any] | None = Field(default=None, description="the JSON body as received")
+    text: str | None = Field(default=None, description="the completion text, joined")
+    error: str | None = None
+    ok: bool = False
+    attempts: int = 1
+    started_at: dt.datetime
+    elapsed_ms: float
+    served_model: str | None = None
+    system_fingerprint: str | None = None
+    usage: dict[str, Any] | None = None
