@@ -79,6 +79,23 @@ def card(record: Annotated[Path, typer.Argument(help="A disclosure record (YAML)
         console.print(f"wrote {path}", markup=False)
 
 
+def _register_command_modules() -> None:
+    """Each module in audit/commands/ adds its commands through `register(app)`."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_command_modules()
+
+
 def main() -> None:
     app()
 
