@@ -132,7 +132,7 @@ def validate_model(model: type[BaseModel], data: Any, lines: LineMap, file: str)
         problems = []
         for err in exc.errors():
             loc = _data_path(data, err["loc"])
-            message = err["msg"]
+            message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key"
             elif err["type"] == "missing":
