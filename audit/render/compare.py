@@ -1,0 +1,54 @@
+"""The comparison report: several records scored with one rubric, as self-contained HTML and PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from jinja2 import TemplateNotFound
+from markupsafe import Markup
+
+from ..atomic import write_all_atomic
+from ..content import content_dir
+from ..errors import ContentNotFound
+from ..schema.result import AuditResult
+from .compare_scores import score_records
+from .compare_view import CompareView, build_compare_view
+from .html import card_environment
+from .pdf import html_to_pdf
+
+__all__ = ["compare_html", "write_comparison", "TEMPLATE", "STYLESHEET"]
+
+TEMPLATE = "compare.html"
+STYLESHEET = "compare.css"
+
+
+def _stylesheet(reports: Path) -> Markup:
+    path = reports / "static" / STYLESHEET
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise ContentNotFound(f"comparison stylesheet {path} is missing") from None
+    if "</" in text:
+        raise ContentNotFound(f"comparison stylesheet {path} contains '</', which cannot be inlined")
+    return Markup(text)
+
+
+def compare_html(view: CompareView, reports: Path | None = None) -> str:
+    reports = reports or content_dir("reports")
+    try:
+        template = card_environment(reports).get_template(TEMPLATE)
+    except TemplateNotFound as exc:
+        raise ContentNotFound(f"template {exc.name!r} not found under {reports / 'templates'}") from None
+    return template.render(view=view, css=_stylesheet(reports))
+
+
+def write_comparison(records: list[Path], out: Path, rubric_id: str | None = None, *, pdf: bool = True,
+                     generated_at: dt.datetime | None = None) -> list[Path]:
+    """Score the records, render, and write OUT/compare.html (and compare.pdf) once all are ready."""
+    results: list[AuditResult] = score_records(records, rubric_id)
+    html = compare_html(build_compare_view(results, generated_at))
+    files: dict[Path, str | bytes] = {out / "compare.html": html}
+    if pdf:
+        files[out / "compare.pdf"] = html_to_pdf(html)
+    return write_all_atomic(files)

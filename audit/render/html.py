@@ -1,0 +1,59 @@
+"""The card as one self-contained HTML page: Jinja2 template, CSS inlined, no external fetches."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from markupsafe import Markup
+
+from ..content import content_dir
+from ..errors import ContentNotFound
+from ..schema.result import AuditResult
+from .view import CardView, Section, build_view
+
+__all__ = ["result_html", "view_html", "card_environment", "TEMPLATE", "STYLESHEETS"]
+
+TEMPLATE = "card.html"
+# The card's static assets, declared: each is inlined in this order.
+STYLESHEETS = ("card.css",)
+
+
+@lru_cache(maxsize=4)
+def card_environment(reports: Path | None = None) -> Environment:
+    """The Jinja2 environment over reports/templates/ (autoescape on for every template)."""
+    folder = (reports or content_dir("reports")) / "templates"
+    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True,
+                       default_for_string=True), undefined=StrictUndefined, trim_blocks=False,
+                       lstrip_blocks=False, keep_trailing_newline=True)
+
+
+def _stylesheet(reports: Path) -> Markup:
+    parts = []
+    for name in STYLESHEETS:
+        path = reports / "static" / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            raise ContentNotFound(f"card stylesheet {path} is missing") from None
+        if "</" in text:  # would end the <style> element early
+            raise ContentNotFound(f"card stylesheet {path} contains '</', which cannot be inlined")
+        parts.append(text)
+    return Markup("\n".join(parts))
+
+
+def view_html(view: CardView, reports: Path | None = None) -> str:
+    """Render a prepared view; `reports` overrides the content folder (tests)."""
+    reports = reports or content_dir("reports")
+    env = card_environment(reports)
+    try:
+        template = env.get_template(TEMPLATE)
+        return template.render(card=view, css=_stylesheet(reports))
+    except TemplateNotFound as exc:
+        raise ContentNotFound(f"card template {exc.name!r} not found under {reports / 'templates'}") from None
+
+
+def result_html(result: AuditResult, sections: list[Section] | None = None) -> str:
+    """The card for `result` as HTML text."""
+    return view_html(build_view(result, sections))

@@ -1,0 +1,143 @@
+"""The card as Markdown (GitHub flavoured): summary, criteria table, indicators, findings, evidence.
+
+All text from records is escaped, so a quote or a name cannot inject markup or links; only
+http(s) sources become links.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..schema.result import AuditResult
+from .view import CardView, IndicatorView, SourceView, build_view
+
+__all__ = ["result_markdown", "view_markdown", "md_escape"]
+
+_INLINE = re.compile(r"([\\`*_\[\]<>|~]|&(?=[#A-Za-z0-9]))")  # emphasis, code, links, HTML, cells, entities
+_BLOCK_MARK = re.compile(r"^([#+=>-])")  # would start a heading, list item or quote
+_ORDERED_MARK = re.compile(r"^(\d+)([.)])(?=\s|$)")  # "1. " would start an ordered list
+
+
+def md_escape(text: str) -> str:
+    """Plain text safe inside Markdown prose and table cells, on one line."""
+    escaped = _INLINE.sub(r"\\\1", " ".join(str(text).split()))
+    return _ORDERED_MARK.sub(r"\1\\\2", _BLOCK_MARK.sub(r"\\\1", escaped))
+
+
+def _link(source: SourceView) -> str:
+    title = md_escape(source.title)
+    if source.url:
+        target = source.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+        text = f"[{title}]({target})"
+    elif source.text_url:
+        text = f"{title} ({md_escape(source.text_url)})"
+    else:
+        text = title
+    return text + (f", retrieved {source.retrieved}" if source.retrieved else "")
+
+
+def _bar(percent: float, width: int = 10) -> str:
+    filled = round(percent / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _header(v: CardView) -> list[str]:
+    facts = [f"**Vendor:** {md_escape(v.vendor)}"]
+    if v.api_id:
+        facts.append(f"**API id:** `{v.api_id.replace('`', '')}`")
+    if v.snapshot:
+        facts.append(f"**Snapshot:** `{v.snapshot.replace('`', '')}`")
+    if v.release_date:
+        facts.append(f"**Released:** {v.release_date}")
+    facts.append(f"**Audited:** {v.audit_date}")
+    if v.assessor:
+        facts.append(f"**Assessor:** {md_escape(v.assessor)}")
+    score = f"**Total: {v.total} / {v.max_total}** ({v.percent})"
+    if v.grade:
+        score += f" · **Grade {md_escape(v.grade)}**"
+        if v.grade_label:
+            score += f" ({md_escape(v.grade_label)})"
+    score += f" · Coverage {v.coverage_text}"
+    if v.provisional:
+        score += " · **provisional**"
+    lines = [f"# {md_escape(v.model)}", "", f"{md_escape(v.rubric_title)} report card "
+             f"(rubric `{v.rubric_id}` v{md_escape(v.rubric_version)})", "", " · ".join(facts), "", score, ""]
+    if v.provisional:
+        lines += [f"> {md_escape(v.score_note)}", ""]
+    return lines
+
+
+def _summary(v: CardView) -> list[str]:
+    lines = ["## Domains", "", "| Domain | Points | |", "|---|---:|---|"]
+    lines += [f"| {md_escape(d.title)} | {d.points} / {d.max_points} | {_bar(d.percent)} |" for d in v.domains]
+    lines += ["", "## Criteria", "", "| Domain | Criterion | Points | Indicators |", "|---|---|---:|---|"]
+    for c in v.criteria:
+        lines.append(f"| {md_escape(c.domain_title)} | {md_escape(c.title)} | {c.points} / {c.max_points} "
+                     f"| {md_escape(c.counts_text)} |")
+    return lines + [""]
+
+
+def _indicator_detail(i: IndicatorView) -> str:
+    parts = [md_escape(i.detail)] if i.detail else []
+    if i.quote:
+        parts.append(f"“{md_escape(i.quote)}”")
+    if i.note:
+        parts.append(md_escape(i.note))
+    if i.sources:
+        parts.append("Sources: " + ", ".join(r.ref for r in i.sources))
+    return " ".join(parts)
+
+
+def _details(v: CardView) -> list[str]:
+    lines = ["## Criteria in detail", ""]
+    for c in v.criteria:
+        lines += [f"### {md_escape(c.title)} — {c.points} / {c.max_points}", "", f"*{md_escape(c.question)}*", "",
+                  md_escape(c.justification), "",
+                  "| Indicator | Result | Points | Decided by | Evidence |", "|---|---|---:|---|---|"]
+        for i in c.indicators:
+            result = i.state_label + (f" (level {md_escape(i.level)})" if i.level else "")
+            lines.append(f"| {md_escape(i.title)} | {result} | {i.points} / {i.max_points} "
+                         f"| {i.basis_label} | {_indicator_detail(i)} |")
+        lines.append("")
+    return lines
+
+
+def _findings(v: CardView) -> list[str]:
+    if not v.findings:
+        return []
+    lines = ["## Probe findings", ""]
+    for f in v.findings:
+        lines += [f"- **{f.outcome_label}** — `{f.kind}` · {md_escape(f.probe_id)} · `{f.check}`: "
+                  f"{md_escape(f.message)}"]
+        lines += [f"  - {md_escape(k)}: {md_escape(val)}" for k, val in f.values]
+    return lines + [""]
+
+
+def _sources(v: CardView) -> list[str]:
+    if not v.sources:
+        return []
+    lines = ["## Sources", ""]
+    lines += [f"- **{s.ref}** {_link(s)} — cited for: {md_escape(s.cited_by_text)}" for s in v.sources]
+    return lines + [""]
+
+
+def _provenance(v: CardView) -> list[str]:
+    lines = ["## Provenance", ""]
+    if v.rubric_credit:
+        lines += [md_escape(v.rubric_credit), ""]
+    lines += [f"- {s.label}: `{s.value.replace('`', '')}`" if s.mono else f"- {s.label}: {md_escape(s.value)}"
+              for s in v.stamps]
+    return lines + [""]
+
+
+def view_markdown(v: CardView) -> str:
+    parts = [_header(v), _summary(v)]
+    if v.audit_note:
+        parts.append(["## Audit note", "", md_escape(v.audit_note), ""])
+    parts += [_details(v), _findings(v), _sources(v), _provenance(v)]
+    return "\n".join(line for part in parts for line in part).rstrip("\n") + "\n"
+
+
+def result_markdown(result: AuditResult) -> str:
+    """The card for `result` as Markdown text."""
+    return view_markdown(build_view(result))

@@ -1,0 +1,420 @@
+"""Plain view data for a report card: display-ready strings and numbers, no markup.
+
+Every renderer (HTML, PDF, Markdown) reads a `CardView`, so templates stay free of logic:
+bars arrive as percentages, states as CSS class names and labels, dates formatted, and
+sources as link-or-text (only http(s) URLs ever become links).
+
+Extra sections (identity rates, tokenizer overhead, a drift timeline, ...) plug in through
+`CardView.sections`: each names a partial template under `reports/templates/sections/` and
+carries the data that partial reads. The list is empty by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..schema.disclosure import Source
+from ..schema.finding import Finding
+from ..schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult
+
+__all__ = ["CardView", "DomainView", "CriterionView", "IndicatorView", "Segment", "FindingView",
+           "SourceView", "SourceRef", "Section", "Stamp", "build_view", "card_slug",
+           "format_value", "STATE_LABELS", "BASIS_LABELS", "OUTCOME_LABELS"]
+
+STATE_LABELS = {"awarded": "Awarded", "partial": "Partial", "missed": "Missed", "not_assessed": "Not assessed"}
+BASIS_LABELS = {
+    "disclosure": "Disclosure",
+    "probe": "Live probe",
+    "disclosure_fallback": "Disclosure (probe fallback)",
+    "none": "—",
+}
+OUTCOME_LABELS = {"pass": "Pass", "partial": "Partial", "fail": "Fail", "not_available": "Not available",
+                  "error": "Error"}
+DEFAULT_RUBRIC = "integrity-v1"
+_PARTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.html$")
+
+
+@dataclass
+class SourceView:
+    """One cited source, listed once however many indicators cite it."""
+
+    ref: str  # "S1", "S2", ... in order of first citation
+    anchor: str
+    title: str
+    url: str | None  # set only for http(s) URLs: the one thing a template may turn into a link
+    text_url: str | None  # any other locator, shown as plain text
+    retrieved: str | None
+    cited_by: list[str] = field(default_factory=list)  # indicator titles
+
+    @property
+    def cited_by_text(self) -> str:
+        return ", ".join(self.cited_by)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    ref: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One indicator's slice of a criterion bar: `width` of the bar, `fill` of the slice (percent)."""
+
+    width: float
+    fill: float
+    state: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    id: str
+    title: str
+    state: str
+    state_label: str
+    points: str  # "2", or "—" when not assessed
+    max_points: int
+    basis: str
+    basis_label: str
+    reason: str
+    detail: str | None  # the reason, unless the criterion's justification already says it
+    level: str | None
+    quote: str | None
+    note: str | None  # unless the justification already says it
+    sources: list[SourceRef]
+    findings: list[str]
+
+
+@dataclass(frozen=True)
+class CriterionView:
+    id: str
+    anchor: str
+    title: str
+    question: str
+    domain_title: str
+    points: str  # "—" when nothing could be assessed
+    max_points: int
+    percent: float  # of max_points
+    not_assessed_percent: float
+    tone: str
+    justification: str
+    segments: list[Segment]
+    indicators: list[IndicatorView]
+    counts: dict[str, int]
+    counts_text: str
+
+
+@dataclass(frozen=True)
+class DomainView:
+    id: str
+    title: str
+    points: int
+    max_points: int
+    percent: float
+    not_assessed_percent: float
+    tone: str
+    criteria: list[CriterionView]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    probe_id: str
+    kind: str
+    check: str
+    outcome: str
+    outcome_label: str
+    message: str
+    values: list[tuple[str, str]]
+    exchanges: str | None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One line of the provenance small print (hashes in full, so a reader can check them)."""
+
+    label: str
+    value: str
+    mono: bool = False
+
+
+@dataclass
+class Section:
+    """An extra section contributed by a probe renderer; `partial` is a file in templates/sections/."""
+
+    title: str
+    partial: str
+    data: Any = None
+    anchor: str = ""
+
+    def __post_init__(self) -> None:
+        if not _PARTIAL_NAME.match(self.partial):
+            raise ValueError(f"section partial {self.partial!r} must be a plain file name ending in .html")
+        self.anchor = self.anchor or "section-" + _anchor_part(self.title)
+
+
+@dataclass
+class CardView:
+    title: str  # the document title
+    vendor: str
+    model: str
+    api_id: str | None
+    snapshot: str | None
+    release_date: str | None
+    audit_date: str
+    assessor: str | None
+    rubric_title: str
+    rubric_id: str
+    rubric_version: str
+    rubric_credit: str | None
+    total: int
+    max_total: int
+    percent: str  # "62%"
+    percent_value: float
+    grade: str | None
+    grade_label: str | None
+    tone: str  # good / fair / weak / poor: colour class of the grade badge and bars
+    coverage: float
+    coverage_text: str  # "100%"
+    provisional: bool
+    not_assessed_points: int
+    score_note: str  # one sentence under the total
+    audit_note: str | None
+    domains: list[DomainView]
+    findings: list[FindingView]
+    sources: list[SourceView]
+    stamps: list[Stamp]
+    generated: str
+    tool: str
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def criteria(self) -> list[CriterionView]:
+        return [c for d in self.domains for c in d.criteria]
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def _tone(percent: float) -> str:
+    if percent >= 80:
+        return "good"
+    if percent >= 60:
+        return "fair"
+    if percent >= 40:
+        return "weak"
+    return "poor"
+
+
+def _grade_tone(grade: str | None, percent: float) -> str:
+    """Colour by letter where the rubric uses A–F, else by the percentage."""
+    letter = (grade or "").strip()[:1].upper()
+    by_letter = {"A": "good", "B": "good", "C": "fair", "D": "weak", "E": "poor", "F": "poor"}
+    return by_letter.get(letter, _tone(percent))
+
+
+def _anchor_part(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def format_date(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return f"{value.day} {value:%B %Y}, {value:%H:%M} UTC"
+
+
+def format_value(value: Any) -> str:
+    """A finding value as short display text: numbers rounded, lists joined, mappings as compact JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value != 0 and abs(value) < 0.001:
+            return f"{value:.3g}"
+        return f"{value:,.4g}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, (str, int, float, bool)) or v is None for v in value):
+            return ", ".join(format_value(v) for v in value) or "—"
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+class _SourceIndex:
+    """Numbers sources in order of first citation; the same source cited twice is listed once."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple, SourceView] = {}
+
+    def cite(self, source: Source, by: str) -> SourceRef:
+        key = (source.title, source.url, source.retrieved)
+        view = self._by_key.get(key)
+        if view is None:
+            n = len(self._by_key) + 1
+            link = source.url if source.is_link else None
+            view = SourceView(ref=f"S{n}", anchor=f"source-{n}", title=source.title, url=link,
+                              text_url=None if link else source.url, retrieved=format_date(source.retrieved))
+            self._by_key[key] = view
+        if by not in view.cited_by:
+            view.cited_by.append(by)
+        return SourceRef(view.ref, view.anchor)
+
+    @property
+    def sources(self) -> list[SourceView]:
+        return list(self._by_key.values())
+
+
+def _unsaid(text: str | None, said: str) -> str | None:
+    """`text`, unless `said` already contains it (justifications repeat indicator reasons and notes)."""
+    if not text:
+        return None
+    return None if " ".join(text.split()).rstrip(".") in " ".join(said.split()) else text
+
+
+def _segments(criterion: CriterionResult) -> list[Segment]:
+    total = criterion.max_points
+    segments = []
+    for ind in criterion.indicators:
+        fill = 0.0 if ind.points is None else _pct(ind.points, ind.max_points)
+        label = f"{ind.title}: {STATE_LABELS[ind.state].lower()}"
+        if ind.points is not None:
+            label += f" ({ind.points}/{ind.max_points})"
+        segments.append(Segment(width=_pct(ind.max_points, total), fill=fill, state=ind.state, label=label))
+    return segments
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return " · ".join(f"{n} {STATE_LABELS[s].lower()}" for s, n in counts.items() if n)
+
+
+def _indicator_view(ind: IndicatorResult, justification: str, sources: _SourceIndex) -> IndicatorView:
+    return IndicatorView(
+        id=ind.id, title=ind.title, state=ind.state, state_label=STATE_LABELS[ind.state],
+        points="—" if ind.points is None else str(ind.points), max_points=ind.max_points,
+        basis=ind.basis, basis_label=BASIS_LABELS[ind.basis],
+        reason=ind.reason, detail=_unsaid(ind.reason, justification),
+        level=ind.level if ind.state == "partial" else None, quote=ind.quote,
+        note=_unsaid(ind.note, justification), sources=[sources.cite(s, ind.title) for s in ind.sources],
+        findings=list(ind.findings))
+
+
+def _criterion_view(criterion: CriterionResult, domain: DomainResult, sources: _SourceIndex) -> CriterionView:
+    indicators = [_indicator_view(ind, criterion.justification, sources) for ind in criterion.indicators]
+    counts = {s: sum(1 for i in criterion.indicators if i.state == s) for s in STATE_LABELS}
+    percent = _pct(criterion.points or 0, criterion.max_points)
+    return CriterionView(
+        id=criterion.id, anchor=f"criterion-{_anchor_part(criterion.id)}", title=criterion.title,
+        question=criterion.question, domain_title=domain.title,
+        points="—" if criterion.points is None else str(criterion.points), max_points=criterion.max_points,
+        percent=percent,
+        not_assessed_percent=_pct(criterion.max_points - criterion.assessed_max_points, criterion.max_points),
+        tone=_tone(percent), justification=criterion.justification, segments=_segments(criterion),
+        indicators=indicators, counts=counts, counts_text=_counts_text(counts))
+
+
+def _domain_view(domain: DomainResult, sources: _SourceIndex) -> DomainView:
+    percent = _pct(domain.points, domain.max_points)
+    return DomainView(
+        id=domain.id, title=domain.title, points=domain.points, max_points=domain.max_points,
+        percent=percent,
+        not_assessed_percent=_pct(domain.max_points - domain.assessed_max_points, domain.max_points),
+        tone=_tone(percent), criteria=[_criterion_view(c, domain, sources) for c in domain.criteria])
+
+
+def _finding_view(finding: Finding) -> FindingView:
+    return FindingView(
+        probe_id=finding.probe_id, kind=finding.kind, check=finding.check, outcome=finding.outcome,
+        outcome_label=OUTCOME_LABELS[finding.outcome], message=finding.message,
+        values=[(str(k), format_value(v)) for k, v in finding.values.items()],
+        exchanges=", ".join(finding.exchanges) or None)
+
+
+def _stamps(result: AuditResult) -> list[Stamp]:
+    r, t = result.rubric, result.target
+    stamps = [Stamp("Rubric", f"{r.title} ({r.id}, version {r.version})"),
+              Stamp("Rubric sha256", r.sha256, mono=True),
+              Stamp("Tool", f"{result.tool.name} {result.tool.version}"),
+              Stamp("Generated", result.generated_at.isoformat())]
+    optional = [("Record", t.record), ("Record sha256", t.record_sha256), ("Endpoint", t.endpoint),
+                ("Evidence sha256", result.evidence_sha256), ("Run id", result.run_id)]
+    stamps += [Stamp(label, value, mono=True) for label, value in optional if value]
+    stamps.append(Stamp("Result schema", f"version {result.schema_version}"))
+    return stamps
+
+
+def _score_note(result: AuditResult, not_assessed: int) -> str:
+    if result.coverage >= 100:
+        return "Every indicator was assessed."
+    return (f"Provisional: {_number(result.coverage)}% of the points could be assessed; "
+            f"{not_assessed} point{'s' if not_assessed != 1 else ''} not assessed count as 0 until evidence exists.")
+
+
+def _full_name(vendor: str, model: str) -> str:
+    """"Vendor Model", without repeating a vendor the model's name already starts with."""
+    return model if model.lower().startswith(vendor.lower()) else f"{vendor} {model}"
+
+
+def build_view(result: AuditResult, sections: list[Section] | None = None) -> CardView:
+    """Everything a card shows, computed once from the result."""
+    t = result.target
+    sources = _SourceIndex()
+    domains = [_domain_view(d, sources) for d in result.domains]
+    not_assessed = result.max_total - result.assessed_max
+    audit_day = result.assessed_on or result.generated_at.date()
+    return CardView(
+        title=f"{_full_name(t.vendor, t.model)} — {result.rubric.title} report card",
+        vendor=t.vendor, model=t.model, api_id=t.api_id, snapshot=t.snapshot,
+        release_date=format_date(t.release_date),
+        audit_date=format_date(audit_day) or "", assessor=result.assessor,
+        rubric_title=result.rubric.title, rubric_id=result.rubric.id, rubric_version=result.rubric.version,
+        rubric_credit=result.rubric.credit,
+        total=result.total, max_total=result.max_total, percent=f"{_number(result.percent)}%",
+        percent_value=result.percent, grade=result.grade, grade_label=result.grade_label,
+        tone=_grade_tone(result.grade, result.percent), coverage=result.coverage,
+        coverage_text=f"{_number(result.coverage)}%", provisional=result.coverage < 100,
+        not_assessed_points=not_assessed, score_note=_score_note(result, not_assessed),
+        audit_note=result.audit_note, domains=domains,
+        findings=[_finding_view(f) for f in result.findings], sources=sources.sources, stamps=_stamps(result),
+        generated=format_datetime(result.generated_at), tool=f"{result.tool.name} {result.tool.version}",
+        sections=list(sections or []))
+
+
+def _file_part(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    part = re.sub(r"[^a-z0-9.]+", "-", ascii_text).strip("-.")
+    return part or hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def card_slug(result: AuditResult) -> str:
+    """File stem for a card: vendor-model, plus the rubric id when it is not the default rubric.
+
+    ASCII only; a name with no ASCII letters (say, Chinese) becomes a short hash of itself.
+    """
+    vendor, model = _file_part(result.target.vendor), _file_part(result.target.model)
+    parts = [model] if model.startswith(vendor + "-") else [vendor, model]
+    if result.rubric.id != DEFAULT_RUBRIC:
+        parts.append(_file_part(result.rubric.id))
+    return "-".join(parts)[:120].strip("-.")
