@@ -1,0 +1,99 @@
+"""What every provider client shares: turn a ChatRequest into a wire call and read the reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+
+from ..schema.evidence import ChatRequest
+from .errors import TransientError
+from .transport import Transport
+
+__all__ = ["ChatProvider", "WireCall", "Reply", "sse_json", "optional_fields"]
+
+
+@dataclass(frozen=True)
+class WireCall:
+    """What will be sent: the path under the base URL, the JSON body, and whether it streams."""
+
+    path: str
+    body: dict[str, Any]
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful call, read into the fields an Exchange records."""
+
+    status: int
+    body: dict[str, Any]
+    text: str | None
+    served_model: str | None
+    system_fingerprint: str | None
+    usage: dict[str, Any] | None
+    attempts: int
+    started_at: dt.datetime
+    elapsed_ms: float
+
+
+class ChatProvider(ABC):
+    """A model API dialect. Subclasses say how to build the call and how to read its answer."""
+
+    name: ClassVar[str]
+
+    def __init__(self, transport: Transport, model: str):
+        self.transport = transport
+        self.model = model
+
+    @staticmethod
+    @abstractmethod
+    def base_url(url: str) -> str:
+        """The client's base URL for a user-given endpoint URL."""
+
+    @staticmethod
+    @abstractmethod
+    def auth_headers(api_key: str | None) -> dict[str, str]:
+        """Headers that carry the key (and any fixed protocol headers)."""
+
+    @abstractmethod
+    def wire_call(self, request: ChatRequest) -> WireCall:
+        """The call for `request`; raises Unsupported when the dialect cannot express it."""
+
+    @abstractmethod
+    def read(self, body: dict[str, Any], request: ChatRequest, streamed: bool
+             ) -> tuple[str | None, str | None, str | None, dict[str, Any] | None]:
+        """(text, served model, system fingerprint, usage with OpenAI's key names) from a reply body."""
+
+    @abstractmethod
+    async def read_stream(self, response: httpx.Response) -> dict[str, Any]:
+        """Assemble a streamed reply into a JSON-able body; raise TransientError if it is cut short."""
+
+    async def send(self, call: WireCall, request: ChatRequest) -> Reply:
+        """Send one call through the transport (with its retries) and read the answer."""
+        result = await self.transport.post(call.path, call.body,
+                                           stream=self.read_stream if call.stream else None)
+        streamed = call.stream and "stream" in result.body
+        text, served, fingerprint, usage = self.read(result.body, request, streamed)
+        return Reply(result.status, result.body, text, served, fingerprint, usage, result.attempts,
+                     result.started_at, result.elapsed_ms)
+
+
+def sse_json(data: str, what: str) -> dict[str, Any]:
+    """One server-sent event's data as a JSON object; anything else is a transient failure."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise TransientError(f"malformed JSON in a stream {what}") from None
+    if not isinstance(value, dict):
+        raise TransientError(f"a stream {what} is not a JSON object")
+    return value
+
+
+def optional_fields(request: ChatRequest, names: tuple[str, ...]) -> dict[str, Any]:
+    """The request's sampling fields among `names` that are set."""
+    return {name: getattr(request, name) for name in names if getattr(request, name) is not None}

@@ -1,0 +1,76 @@
+"""The OpenAI-compatible Chat Completions dialect (OpenAI, vLLM, llama.cpp, Ollama, LiteLLM, OpenRouter …).
+
+The base URL includes the API version prefix as the OpenAI SDK expects (`https://api.openai.com/v1`);
+a bare `http://host:port` gets `/v1`. Streams ask for a final usage chunk
+(`stream_options.include_usage`); servers that ignore it simply report no usage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from httpx_sse import EventSource
+
+from ..schema.evidence import ChatRequest
+from .base import ChatProvider, WireCall, optional_fields, sse_json
+from .errors import TransientError, Unsupported
+
+__all__ = ["OpenAIChat"]
+
+
+class OpenAIChat(ChatProvider):
+    name = "openai"
+
+    @staticmethod
+    def base_url(url: str) -> str:
+        url = url.rstrip("/")
+        return url + "/v1" if urlsplit(url).path in ("", "/") else url
+
+    @staticmethod
+    def auth_headers(api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def wire_call(self, request: ChatRequest) -> WireCall:
+        if request.op != "chat":
+            raise Unsupported(f"the openai provider has no {request.op!r} operation", attempts=0)
+        body: dict[str, Any] = {"model": self.model,
+                                "messages": [m.model_dump() for m in request.messages]}
+        body.update(optional_fields(request, ("temperature", "max_tokens", "seed", "top_p")))
+        if request.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return WireCall("/chat/completions", body, request.stream)
+
+    def read(self, body, request, streamed):
+        if streamed:
+            chunks = body["stream"]
+            text = "".join(_delta_text(c) for c in chunks)
+            served = next((c["model"] for c in chunks if isinstance(c.get("model"), str) and c["model"]), None)
+            fingerprints = [c["system_fingerprint"] for c in chunks if c.get("system_fingerprint")]
+            usages = [c["usage"] for c in chunks if isinstance(c.get("usage"), dict)]
+            return text, served, fingerprints[-1] if fingerprints else None, usages[-1] if usages else None
+        choices = body.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+        return message.get("content"), body.get("model"), body.get("system_fingerprint"), usage
+
+    async def read_stream(self, response: httpx.Response) -> dict[str, Any]:
+        chunks: list[dict[str, Any]] = []
+        async for event in EventSource(response).aiter_sse():
+            if event.data.strip() == "[DONE]":
+                return {"stream": chunks}
+            chunk = sse_json(event.data, "chunk")
+            if "error" in chunk and "choices" not in chunk:
+                raise TransientError(f"error in stream: {chunk['error']}")
+            chunks.append(chunk)
+        raise TransientError("the stream ended before [DONE]")
+
+
+def _delta_text(chunk: dict[str, Any]) -> str:
+    choices = chunk.get("choices") or []
+    if not choices:
+        return ""
+    content = (choices[0].get("delta") or {}).get("content")
+    return content if isinstance(content, str) else ""

@@ -1,0 +1,204 @@
+"""Wire formats: OpenAI Chat Completions and Anthropic Messages, requests in and bodies out.
+
+Parsing turns either API's JSON into a `ChatInput`; the builders turn a `Reply` into that API's
+response body, or into its list of server-sent events when streaming.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .replies import ChatInput, Reply
+
+__all__ = ["BadRequest", "parse_openai", "parse_anthropic", "openai_body", "openai_stream_events",
+           "anthropic_body", "anthropic_stream_events", "openai_error", "anthropic_error", "sse"]
+
+
+class BadRequest(ValueError):
+    """The request body is not a valid request (answered with 400)."""
+
+
+def _text_of(content: Any, where: str) -> str:
+    if isinstance(content, str):
+        return content
+    if content is None:
+        return ""
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+            elif isinstance(part, str):
+                parts.append(part)
+            else:
+                raise BadRequest(f"{where}: only text content is supported")
+        return "".join(parts)
+    raise BadRequest(f"{where}: content must be a string or a list of text parts")
+
+
+def _common(body: Any) -> dict:
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise BadRequest("'model' is required")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise BadRequest("'messages' must be a non-empty list")
+    temperature = body.get("temperature", 1.0)
+    if temperature is None:
+        temperature = 1.0
+    if not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
+        raise BadRequest("'temperature' must be a number from 0 to 2")
+    seed = body.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("'seed' must be an integer")
+    return {"model": model, "temperature": float(temperature), "seed": seed}
+
+
+def _max_tokens(value: Any, required: bool) -> int | None:
+    if value is None:
+        if required:
+            raise BadRequest("'max_tokens' is required")
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BadRequest("'max_tokens' must be a positive integer")
+    return value
+
+
+def _messages(raw: list, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for index, message in enumerate(raw):
+        if not isinstance(message, dict) or message.get("role") not in allowed:
+            raise BadRequest(f"messages[{index}]: role must be one of {', '.join(allowed)}")
+        out.append((message["role"], _text_of(message.get("content"), f"messages[{index}]")))
+    return out
+
+
+def parse_openai(body: Any, nonce: int = 0) -> tuple[ChatInput, dict]:
+    """A Chat Completions request -> (ChatInput, options {stream, include_usage})."""
+    common = _common(body)
+    max_tokens = _max_tokens(body.get("max_completion_tokens", body.get("max_tokens")), required=False)
+    messages = _messages(body["messages"], ("system", "developer", "user", "assistant", "tool"))
+    stream = bool(body.get("stream", False))
+    stream_options = body.get("stream_options") or {}
+    options = {"stream": stream, "include_usage": bool(stream and stream_options.get("include_usage"))}
+    return ChatInput(messages=tuple(messages), max_tokens=max_tokens, nonce=nonce, **common), options
+
+
+def parse_anthropic(body: Any, nonce: int = 0, for_count: bool = False) -> tuple[ChatInput, dict]:
+    """A Messages (or count_tokens) request -> (ChatInput, options {stream})."""
+    common = _common(body)
+    max_tokens = _max_tokens(body.get("max_tokens"), required=not for_count)
+    messages = _messages(body["messages"], ("user", "assistant"))
+    system = body.get("system")
+    if system:
+        messages.insert(0, ("system", _text_of(system, "system")))
+    return (ChatInput(messages=tuple(messages), max_tokens=max_tokens, nonce=nonce, **common),
+            {"stream": bool(body.get("stream", False))})
+
+
+def _openai_usage(reply: Reply) -> dict:
+    return {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens}
+
+
+def openai_body(reply: Reply, request_id: str, model: str, fingerprint: str | None) -> dict:
+    return {
+        "id": f"chatcmpl-{request_id}", "object": "chat.completion", "created": int(time.time()),
+        "model": model, "system_fingerprint": fingerprint,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text, "refusal": None},
+                     "logprobs": None, "finish_reason": reply.finish_reason}],
+        "usage": _openai_usage(reply),
+    }
+
+
+def _pieces(text: str) -> list[str]:
+    """The text split into word-sized pieces that join back to exactly the text."""
+    pieces, start = [], 0
+    for index in range(1, len(text)):
+        if text[index] == " ":
+            pieces.append(text[start:index])
+            start = index
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
+
+
+def openai_stream_events(reply: Reply, request_id: str, model: str, fingerprint: str | None,
+                         include_usage: bool) -> list[dict | str]:
+    """chat.completion.chunk objects, then a usage chunk when asked for, then "[DONE]"."""
+    created = int(time.time())
+
+    def chunk(delta: dict, finish: str | None) -> dict:
+        out = {"id": f"chatcmpl-{request_id}", "object": "chat.completion.chunk", "created": created,
+               "model": model, "system_fingerprint": fingerprint,
+               "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        if include_usage:
+            out["usage"] = None
+        return out
+
+    events: list[dict | str] = [chunk({"role": "assistant", "content": "", "refusal": None}, None)]
+    events += [chunk({"content": piece}, None) for piece in _pieces(reply.text)]
+    events.append(chunk({}, reply.finish_reason))
+    if include_usage:
+        events.append({"id": f"chatcmpl-{request_id}", "object": "chat.completion.chunk", "created": created,
+                       "model": model, "system_fingerprint": fingerprint, "choices": [],
+                       "usage": _openai_usage(reply)})
+    events.append("[DONE]")
+    return events
+
+
+_STOP_REASONS = {"stop": "end_turn", "length": "max_tokens"}
+
+
+def anthropic_body(reply: Reply, request_id: str, model: str) -> dict:
+    return {
+        "id": f"msg_{request_id}", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": reply.text}],
+        "stop_reason": _STOP_REASONS[reply.finish_reason], "stop_sequence": None,
+        "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens},
+    }
+
+
+def anthropic_stream_events(reply: Reply, request_id: str, model: str) -> list[tuple[str, dict]]:
+    """(event name, data) pairs of a streamed Messages response."""
+    start = anthropic_body(reply, request_id, model)
+    start.update(content=[], stop_reason=None,
+                 usage={"input_tokens": reply.prompt_tokens, "output_tokens": 1})
+    events = [("message_start", {"type": "message_start", "message": start}),
+              ("content_block_start", {"type": "content_block_start", "index": 0,
+                                       "content_block": {"type": "text", "text": ""}})]
+    events += [("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                         "delta": {"type": "text_delta", "text": piece}})
+               for piece in _pieces(reply.text)]
+    events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+               ("message_delta", {"type": "message_delta",
+                                  "delta": {"stop_reason": _STOP_REASONS[reply.finish_reason],
+                                            "stop_sequence": None},
+                                  "usage": {"output_tokens": reply.completion_tokens}}),
+               ("message_stop", {"type": "message_stop"})]
+    return events
+
+
+def sse(data: dict | str, event: str | None = None) -> bytes:
+    """One server-sent event."""
+    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {payload}\n\n".encode()
+
+
+OPENAI_ERROR_TYPES = {400: "invalid_request_error", 404: "not_found_error", 429: "rate_limit_exceeded",
+                      500: "server_error"}
+ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 404: "not_found_error", 429: "rate_limit_error",
+                         500: "api_error", 529: "overloaded_error"}
+
+
+def openai_error(status: int, message: str) -> dict:
+    kind = OPENAI_ERROR_TYPES.get(status, "server_error")
+    return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+def anthropic_error(status: int, message: str) -> dict:
+    return {"type": "error", "error": {"type": ANTHROPIC_ERROR_TYPES.get(status, "api_error"), "message": message}}
