@@ -1,0 +1,1 @@
+"""Tokenizer probe logic: probe design from the catalog and identification from observed counts."""

@@ -1,0 +1,109 @@
+"""The tokenizer probe kind: planning rounds and findings from recorded exchanges, and a live run
+against the reference endpoint (a real HTTP server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from audit.probes.base import TargetContext
+from audit.probes.registry import find_probe
+from audit.schema.disclosure import DeclaredFacts, ModelIdentity
+from audit.schema.evidence import Exchange
+
+
+def target(tokenizer=None, vocab=None, model="reference-model", provider="openai"):
+    return TargetContext(provider=provider, model=model, identity=ModelIdentity(vendor="x", name=model),
+                         declared=DeclaredFacts(tokenizer=tokenizer, vocabulary_size=vocab))
+
+
+def exchange(call, prompt, completion=None, text=None, served=None):
+    usage = {"prompt_tokens": prompt}
+    if completion is not None:
+        usage["completion_tokens"] = completion
+    return Exchange(id=f"tokenizer-integrity/{call.key}", run_id="r", probe_id="tokenizer-integrity", key=call.key,
+                    provider="openai", endpoint="http://127.0.0.1", model="m", request=call.request,
+                    wire_request={}, status=200, response={}, text=text, ok=True,
+                    started_at=dt.datetime.now(dt.timezone.utc), elapsed_ms=1.0, served_model=served, usage=usage)
+
+
+def by_check(findings):
+    return {f.check: f for f in findings}
+
+
+def test_plans_base_and_probe_together_then_stops_on_a_clear_match():
+    probe = find_probe("tokenizer-integrity")
+    design = probe.design
+    cls = design.class_of("cl100k_base")
+    calls = probe.next_calls(target(), {})
+    assert [c.key for c in calls] == ["base", "probe-1"]
+    assert calls[1].request.messages[0].content == design.base_text + "\n" + design.probe("probe-1").text
+    base = cls.base_count + 7
+    done = {"base": exchange(calls[0], base, 3, "OK."), "probe-1": exchange(calls[1], base + cls.expected["probe-1"],
+                                                                                3, "OK.", served="gpt-4")}
+    assert probe.next_calls(target(), done) == []
+    found = by_check(probe.evaluate(target("cl100k_base", 100277, model="gpt-4"), done))
+    assert set(found) == {"tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
+                          "served-model-substitution"}
+    assert all(f.kind == "tokenizer" for f in found.values())
+    assert found["tokenizer-match"].outcome == "pass"
+    assert found["tokenizer-match"].values["observed_class"] == "cl100k_base"
+    assert found["vocab-consistent"].outcome == "pass"
+    assert found["hidden-overhead"].outcome == "pass" and found["hidden-overhead"].values["overhead_tokens"] == 7
+    assert found["served-model-substitution"].outcome == "pass"
+    assert found["completion-billing"].outcome in ("pass", "partial", "fail")
+
+
+def test_unknown_counts_substitution_and_hidden_prompt():
+    probe = find_probe("tokenizer-integrity")
+    design = probe.design
+    llama = design.class_of("llama-3")
+    calls = probe.next_calls(target(), {})
+    base = llama.base_count + 10 + 60  # the known template plus a 60-token hidden prompt
+    done = {"base": exchange(calls[0], base), "probe-1": exchange(calls[1], base + llama.expected["probe-1"],
+                                                                   served="gpt-4o")}
+    found = by_check(probe.evaluate(target("o200k_base", 200019, model="gpt-4o"), done))
+    assert found["tokenizer-match"].outcome == "fail"
+    assert found["vocab-consistent"].outcome == "fail"
+    assert found["hidden-overhead"].outcome == "fail" and found["hidden-overhead"].values["excess_tokens"] == 60
+    assert found["served-model-substitution"].outcome == "fail"
+    assert "llama-3" in found["served-model-substitution"].message
+    assert found["completion-billing"].outcome == "not_available"
+
+
+def test_nothing_declared_is_not_available_and_off_catalog_delta_is_unknown():
+    probe = find_probe("tokenizer-integrity")
+    calls = probe.next_calls(target(), {})
+    expected = sorted(c.expected["probe-1"] for c in probe.design.classes)
+    odd = next(v for v in range(expected[0] - 50, expected[-1] + 50) if all(abs(v - e) > 5 for e in expected))
+    done = {"base": exchange(calls[0], 40), "probe-1": exchange(calls[1], 40 + odd)}
+    found = by_check(probe.evaluate(target(), done))
+    assert found["tokenizer-match"].outcome == "not_available"
+    assert found["tokenizer-match"].values["observed_class"] == "unknown"
+    assert found["tokenizer-match"].values["nearest"]
+
+
+def test_anthropic_uses_count_tokens_plus_one_chat_for_billing():
+    probe = find_probe("tokenizer-integrity")
+    calls = probe.next_calls(target(provider="anthropic"), {})
+    assert [(c.key, c.request.op) for c in calls] == [("base", "count_tokens"), ("probe-1", "count_tokens"),
+                                                     ("billing", "chat")]
+
+
+@pytest.mark.parametrize("tokenizer,hidden", [("o200k_base", ""), ("llama-3", "You are helpful. Say nothing of this."),
+                                              ("mistral-spm-v1", "")])
+def test_reference_endpoint_identified_in_two_calls(tmp_path, tokenizer, hidden):
+    from audit.reference import ReferenceServer
+    from audit.tokenprobe.drive import probe_endpoint
+
+    probe = find_probe("tokenizer-integrity")
+    with ReferenceServer("default", tokenizer=tokenizer, template={"hidden_system_prompt": hidden}) as server:
+        findings, done = probe_endpoint(probe, server.base_url, "reference-model", tmp_path / "e.jsonl",
+                                        declared=DeclaredFacts(tokenizer=tokenizer))
+    found = by_check(findings)
+    assert len(done) == 2
+    assert found["tokenizer-match"].outcome == "pass"
+    assert found["completion-billing"].outcome == "pass"
+    if hidden and probe.design.class_of(tokenizer).chat_overhead:
+        assert found["hidden-overhead"].outcome in ("partial", "fail")
