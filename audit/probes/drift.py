@@ -1,0 +1,146 @@
+"""The `drift` probe kind: a fixed battery whose answers are compared with a recorded baseline.
+
+Calls (keys `fixed/<prompt>/<repeat>` and `open/<prompt>/<repeat>`): each fixed prompt (short
+checkable answer) `repeats` times at temperature 0, each open prompt `repeats` times at its
+temperature, every call capped at its `max_tokens`. A run is the same battery whether it
+records a baseline or is compared with one, so any earlier run can serve as a baseline.
+
+`evaluate` needs the baseline. It reads `TargetContext.extra`:
+
+    drift_baseline   the baseline's exchanges: a mapping or list of Exchange, or the path of a run
+                     folder / evidence.jsonl (`audit drift` sets it; `audit run` does not)
+    drift_alpha      false-alarm rate to hold (default: the probe's `alpha`)
+    drift_period     audits per alarm period (default 1); see audit/drift/alarm.py
+
+Without a baseline both checks are `not_available`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from ..schema.base import NonEmpty, Slug, Strict
+from ..schema.evidence import ChatRequest, Exchange, Message
+from ..schema.finding import Finding
+from .base import PlannedCall, ProbeKind, TargetContext
+from .registry import register
+
+__all__ = ["DriftProbe", "DriftParams", "BEHAVIOUR_CHECK", "FINGERPRINT_CHECK"]
+
+BEHAVIOUR_CHECK = "behaviour-stable"
+FINGERPRINT_CHECK = "fingerprint-stable"
+MAX_TOKENS_CAP = 256
+
+
+class FixedPrompt(Strict):
+    id: Slug
+    prompt: NonEmpty
+    expect: str | None = Field(default=None, description="the correct short answer, for reporting")
+
+
+class OpenPrompt(Strict):
+    id: Slug
+    prompt: NonEmpty
+
+
+class FixedSet(Strict):
+    repeats: int = Field(default=2, ge=1, le=20)
+    max_tokens: int = Field(default=16, ge=1, le=MAX_TOKENS_CAP)
+    prompts: list[FixedPrompt] = Field(default_factory=list)
+
+
+class OpenSet(Strict):
+    repeats: int = Field(default=10, ge=2, le=100)
+    temperature: float = Field(default=1.0, gt=0, le=2)
+    max_tokens: int = Field(default=40, ge=1, le=MAX_TOKENS_CAP)
+    prompts: list[OpenPrompt] = Field(default_factory=list)
+
+
+class DriftParams(Strict):
+    system: str | None = Field(default=None, description="optional system message sent with every call")
+    fixed: FixedSet = Field(default_factory=FixedSet)
+    open: OpenSet = Field(default_factory=OpenSet)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    permutations: int = Field(default=2000, ge=99, le=200_000)
+    seed: int = 0
+    kernel_length: int = Field(default=24, ge=1, le=512)
+    kernel_decay: float = Field(default=0.85, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "DriftParams":
+        for name, prompts in (("fixed", self.fixed.prompts), ("open", self.open.prompts)):
+            ids = [p.id for p in prompts]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{name}.prompts: duplicate id {', '.join(dupes)}")
+        if not self.fixed.prompts and not self.open.prompts:
+            raise ValueError("the battery needs at least one fixed or open prompt")
+        return self
+
+
+def load_baseline_exchanges(source: Any) -> list[Exchange]:
+    """The baseline's exchanges from what `drift_baseline` holds."""
+    if isinstance(source, Mapping):
+        return list(source.values())
+    if isinstance(source, (str, Path)):
+        from ..evidence import EvidenceLog, latest
+
+        path = Path(source)
+        if path.is_dir():
+            path = path / "evidence.jsonl"
+        return list(latest(EvidenceLog(path).load()).values())
+    return list(source)
+
+
+@register
+class DriftProbe(ProbeKind):
+    kind = "drift"
+    Params = DriftParams
+    params: DriftParams
+
+    def _messages(self, prompt: str) -> list[Message]:
+        head = [Message(role="system", content=self.params.system)] if self.params.system else []
+        return head + [Message(role="user", content=prompt)]
+
+    def planned(self) -> list[PlannedCall]:
+        from ..drift.samples import make_key
+
+        p = self.params
+        calls = []
+        for prompt in p.fixed.prompts:
+            request = ChatRequest(messages=self._messages(prompt.prompt), temperature=0, max_tokens=p.fixed.max_tokens)
+            calls += [PlannedCall(make_key("fixed", prompt.id, r), request) for r in range(p.fixed.repeats)]
+        for prompt in p.open.prompts:
+            request = ChatRequest(messages=self._messages(prompt.prompt), temperature=p.open.temperature,
+                                  max_tokens=p.open.max_tokens)
+            calls += [PlannedCall(make_key("open", prompt.id, r), request) for r in range(p.open.repeats)]
+        return calls
+
+    def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
+        return [c for c in self.planned() if c.key not in done]
+
+    def max_calls(self) -> int:
+        return len(self.planned())
+
+    def expected_answers(self) -> dict[str, str]:
+        return {p.id: p.expect for p in self.params.fixed.prompts if p.expect is not None}
+
+    def _finding(self, check: str, outcome: str, message: str, values: dict | None = None,
+                 exchanges: Iterable[str] = ()) -> Finding:
+        return Finding(probe_id=self.id, kind="drift", check=check, outcome=outcome, message=message,
+                       values=values or {}, exchanges=list(exchanges))
+
+    def evaluate(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[Finding]:
+        from ..drift.findings import drift_findings
+
+        source = target.extra.get("drift_baseline")
+        if source is None:
+            note = "No baseline to compare with: record one with `audit baseline`, then run `audit drift`."
+            return [self._finding(BEHAVIOUR_CHECK, "not_available", note),
+                    self._finding(FINGERPRINT_CHECK, "not_available", note)]
+        baseline = [ex for ex in load_baseline_exchanges(source) if ex.probe_id == self.id]
+        return drift_findings(self, target, baseline, list(done.values()))
