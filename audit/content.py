@@ -65,7 +65,21 @@ def rubric_path(rubric_id: str) -> Path:
 
 
 def load_rubric_file(path: str | Path) -> LoadedRubric:
+    """Load and validate a rubric file; cached while the file is unchanged (FMTI rubrics are large)."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_rubric(path)  # reports the unreadable file
+    return _cached_rubric(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _cached_rubric(path: Path, mtime_ns: int, size: int) -> LoadedRubric:
+    return _read_rubric(path)
+
+
+def _read_rubric(path: Path) -> LoadedRubric:
     data, lines = load_yaml(path)
     rubric = validate_model(Rubric, data, lines, str(path))
     if rubric.id != path.stem and path.parent.resolve() == content_dir("rubrics").resolve():

@@ -13,7 +13,7 @@ from .schema.finding import Finding
 from .schema.result import AuditResult, TargetInfo
 from .score import score
 
-__all__ = ["score_record", "assessments_for", "target_of"]
+__all__ = ["score_record", "score_loaded", "assessments_for", "target_of"]
 
 
 def assessments_for(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, IndicatorDisclosure]:
@@ -36,13 +36,20 @@ def target_of(loaded: LoadedRecord, endpoint: str | None = None) -> TargetInfo:
                       record_sha256=loaded.sha256, endpoint=endpoint)
 
 
-def score_record(record_path: str | Path, rubric_id: str | None = None, findings: Iterable[Finding] = (),
-                 *, generated_at: dt.datetime | None = None, endpoint: str | None = None,
+def score_loaded(loaded: LoadedRecord, rubric: LoadedRubric, findings: Iterable[Finding] = (), *,
+                 generated_at: dt.datetime | None = None, endpoint: str | None = None,
                  evidence_sha256: str | None = None, run_id: str | None = None) -> AuditResult:
-    loaded = load_record(record_path)
-    rubric = load_rubric(rubric_id or loaded.record.rubric)
+    """Score an already loaded record against an already loaded rubric."""
     assessments = assessments_for(loaded, rubric)
     a = loaded.record.assessment
     return score(rubric.rubric, rubric.sha256, assessments, findings, target=target_of(loaded, endpoint),
                  generated_at=generated_at, audit_note=a.audit_note, assessor=a.assessor,
                  assessed_on=a.date, evidence_sha256=evidence_sha256, run_id=run_id)
+
+
+def score_record(record_path: str | Path, rubric_id: str | None = None, findings: Iterable[Finding] = (),
+                 **kwargs) -> AuditResult:
+    """Load a record and its rubric (the record's own unless `rubric_id` is given) and score them."""
+    loaded = load_record(record_path)
+    rubric = load_rubric(rubric_id or loaded.record.rubric)
+    return score_loaded(loaded, rubric, findings, **kwargs)

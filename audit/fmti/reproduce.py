@@ -13,7 +13,7 @@ from ..atomic import write_all_atomic
 from ..content import LoadedRubric, content_root, load_rubric
 from ..errors import ContentNotFound
 from ..records import load_record
-from ..render.compare_scores import score_loaded
+from ..pipeline import score_loaded
 from .csvfile import read_csv
 from . import CREDIT
 from .editions import PUBLISHED_TOTALS

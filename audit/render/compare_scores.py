@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..content import LoadedRubric, load_rubric
+from ..content import load_rubric
 from ..errors import InputError, Problem
-from ..pipeline import assessments_for, target_of
-from ..records import LoadedRecord, load_record
+from ..pipeline import score_loaded
+from ..records import load_record
 from ..schema.result import AuditResult
-from ..score import score
 
-__all__ = ["expand_records", "score_records", "score_loaded"]
+__all__ = ["expand_records", "score_records"]
 
 
 def expand_records(paths: list[Path]) -> list[Path]:
@@ -31,13 +30,6 @@ def expand_records(paths: list[Path]) -> list[Path]:
     if problems:
         raise InputError(problems)
     return files
-
-
-def score_loaded(loaded: LoadedRecord, rubric: LoadedRubric) -> AuditResult:
-    """What `audit score` computes (pipeline.score_record) for an already loaded record and rubric."""
-    a = loaded.record.assessment
-    return score(rubric.rubric, rubric.sha256, assessments_for(loaded, rubric), target=target_of(loaded),
-                 audit_note=a.audit_note, assessor=a.assessor, assessed_on=a.date)
 
 
 def score_records(paths: list[Path], rubric_id: str | None = None) -> list[AuditResult]:
