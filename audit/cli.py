@@ -71,11 +71,12 @@ def card(record: Annotated[Path, typer.Argument(help="A disclosure record (YAML)
          rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the record's own by default.")] = None,
          out: Annotated[Path, typer.Option(help="Folder for the card files.")] = Path("out")) -> None:
     """Write the report card as HTML, PDF, JSON and Markdown."""
+    from .drift.timeline import card_sections
     from .pipeline import score_record
     from .render.card import write_card
 
     result = score_record(record, rubric)
-    for path in write_card(result, out):
+    for path in write_card(result, out, card_sections(result)):
         console.print(f"wrote {path}", markup=False)
 
 

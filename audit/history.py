@@ -163,11 +163,18 @@ class History:
 
     def record(self, result: "AuditResult", kind: RunKind = "audit", drift: "DriftReport | None" = None,
                baseline: str | None = None, requested_model: str | None = None) -> int:
-        """Store one run (its result, findings and drift statistics) atomically; returns its row id."""
+        """Store one run (its result, findings and drift statistics) atomically; returns its row id.
+
+        A run recorded before under the same run id and creation time (a resumed or rescored run)
+        is replaced, so each run appears once.
+        """
         t, r = result.target, result.rubric
         now = dt.datetime.now(dt.timezone.utc).isoformat()
         try:
             with self._write() as db:
+                if result.run_id is not None:
+                    db.execute("DELETE FROM runs WHERE run_id = ? AND generated_at = ?",
+                               (result.run_id, result.generated_at.isoformat()))
                 cur = db.execute(
                     "INSERT INTO runs (run_id, kind, recorded_at, generated_at, vendor, model, api_id, requested_model,"
                     " endpoint, rubric_id, rubric_version, rubric_sha256, total, max_total, percent, coverage, grade,"

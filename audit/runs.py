@@ -6,6 +6,7 @@
     result.json      the scored result, with the evidence file's sha256
     findings.json    the probes' findings
     card/            the report card (HTML, PDF, JSON, Markdown)
+    baseline.jsonl   (drift runs only) the baseline's evidence the drift probe compares with
 
 `score_run` derives findings and the result from run.json and the evidence alone, so a run and a
 later `audit rescore` of its folder produce the same result.json byte for byte.
@@ -18,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
@@ -65,6 +67,8 @@ class RunSpec(Strict):
     probes: list[ProbeDefinition]
     rubric: FileRef
     record: FileRef
+    context: dict[str, Any] = Field(default_factory=dict, description=(
+        "extra probe context (e.g. drift_alpha, drift_period), given to probes as TargetContext.extra"))
 
     def same_run_as(self, other: "RunSpec") -> list[str]:
         """The fields in which `other` (a resumed invocation) differs from this run."""
@@ -124,6 +128,15 @@ class RunFolder:
     def card(self) -> Path:
         return self.root / "card"
 
+    @property
+    def baseline(self) -> Path:
+        """A copy of the baseline's evidence, when the run is compared with one (drift)."""
+        return self.root / "baseline.jsonl"
+
+    def probe_context(self) -> dict[str, Any]:
+        """Context the folder itself holds for probes: the drift baseline, if one was attached."""
+        return {"drift_baseline": str(self.baseline)} if self.baseline.is_file() else {}
+
     def load_spec(self) -> RunSpec:
         if not self.spec.is_file():
             raise ContentNotFound(f"no run at {self.root} (run.json is missing)")
@@ -144,9 +157,11 @@ def _record_for(spec: RunSpec) -> LoadedRecord:
     return load_record(path)
 
 
-def target_context(spec: RunSpec, record: LoadedRecord) -> TargetContext:
+def target_context(spec: RunSpec, record: LoadedRecord, extra: dict[str, Any] | None = None) -> TargetContext:
+    """What probes see of the target; `extra` holds the run id, the spec's context and `extra`."""
     return TargetContext(provider=spec.target.provider, model=spec.target.model,
-                         identity=record.record.model, declared=record.record.declared)
+                         identity=record.record.model, declared=record.record.declared,
+                         extra={"run_id": spec.run_id, **spec.context, **(extra or {})})
 
 
 def probes_of(spec: RunSpec) -> list[ProbeKind]:
@@ -154,7 +169,7 @@ def probes_of(spec: RunSpec) -> list[ProbeKind]:
 
 
 def score_run(folder: RunFolder, spec: RunSpec, warn=lambda message: None) -> AuditResult:
-    """Findings and result from the run's spec and evidence alone (no network)."""
+    """Findings and result from the run folder alone (spec, evidence, attached baseline; no network)."""
     from .content import load_rubric
 
     record = _record_for(spec)
@@ -165,7 +180,8 @@ def score_run(folder: RunFolder, spec: RunSpec, warn=lambda message: None) -> Au
     if rubric.sha256 != spec.rubric.sha256:
         warn(f"rubric {spec.rubric.path} changed since the run (sha256 differs); the result will differ")
     recorded = latest(EvidenceLog(folder.evidence).load())
-    findings = evaluate_probes(probes_of(spec), target_context(spec, record), recorded, rubric.rubric)
+    context = target_context(spec, record, folder.probe_context())
+    findings = evaluate_probes(probes_of(spec), context, recorded, rubric.rubric)
     result = score_record(record.path, rubric_file, findings, generated_at=spec.created_at,
                           endpoint=spec.target.endpoint, evidence_sha256=evidence_sha256(folder.evidence),
                           run_id=spec.run_id)
@@ -176,8 +192,8 @@ def findings_json(findings: list[Finding]) -> str:
     return json.dumps([f.model_dump(mode="json") for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
-def write_outputs(folder: RunFolder, result: AuditResult) -> list[Path]:
-    """result.json, findings.json and the card; returns the files written."""
+def write_outputs(folder: RunFolder, result: AuditResult, sections: list | None = None) -> list[Path]:
+    """result.json, findings.json and the card (with extra card `sections`); returns the files written."""
     written = [write_text_atomic(folder.result, result_json(result)),
                write_text_atomic(folder.findings, findings_json(list(result.findings)))]
     try:
@@ -186,4 +202,4 @@ def write_outputs(folder: RunFolder, result: AuditResult) -> list[Path]:
         if exc.name != "audit.render.card":
             raise
         return written
-    return written + list(write_card(result, folder.card))
+    return written + list(write_card(result, folder.card, sections))

@@ -2,16 +2,14 @@
 
 For each tokenizer that loads here, the reference endpoint counts usage with it, adds a random chat
 template overhead and (half the time) a random hidden system prompt; the tokenizer probe must name its
-class. Held-out vocabularies must come out "unknown", never a wrong class: Voyage's voyage3_base
-(shipped in bpe-openai, in no catalog entry) and a catalog class left out of a design made without it.
+class. Held-out vocabularies must come out "unknown", never a wrong class: llama.cpp's Baichuan and
+Aquila vocabularies (in no catalog entry) and a catalog class left out of a design made without it.
 
     .venv/bin/python bench/tokenizer_identification.py      # writes bench/results/tokenizer.{json,md}
 """
 
 from __future__ import annotations
 
-import gzip
-import importlib.resources
 import json
 import platform
 import random
@@ -23,6 +21,7 @@ from pathlib import Path
 from audit.atomic import write_text_atomic
 from audit.probes.registry import build_probe, find_probe
 from audit.probes.base import ProbeDefinition
+from audit.realserver.paths import vocab_file
 from audit.reference import ReferenceServer
 from audit.tokenprobe.artifact import build_design, load_design, save_design
 from audit.tokenprobe.drive import probe_endpoint
@@ -34,6 +33,7 @@ HIDDEN_PROMPTS = [
     "Du bist ein hilfreicher Assistent. 你是一个有帮助的助手。",
 ]
 HELD_OUT_CLASS = "qwen3.5"
+OFF_CATALOG_VOCABS = ("baichuan", "aquila")
 
 
 def serve_and_identify(probe, tokenizer: str, rng: random.Random, workdir: Path) -> dict:
@@ -47,13 +47,6 @@ def serve_and_identify(probe, tokenizer: str, rng: random.Random, workdir: Path)
     return {"tokenizer": tokenizer, "template": template, "observed_class": values.get("observed_class"),
             "members": values.get("members"), "deltas": values.get("deltas"), "calls": len(done),
             "nearest": values.get("nearest"), "seconds": round(time.perf_counter() - t0, 3)}
-
-
-def voyage_file(workdir: Path) -> Path:
-    data = gzip.decompress((importlib.resources.files("bpe_openai.data") / "voyage3_base.tiktoken.gz").read_bytes())
-    path = workdir / "voyage3_base.tiktoken"
-    path.write_bytes(data)
-    return path
 
 
 def main() -> int:
@@ -71,10 +64,12 @@ def main() -> int:
                 rows.append(row)
                 print(f"{member:<16} -> {row['observed_class']:<16} calls={row['calls']} "
                       f"{'ok' if row['correct'] else 'WRONG'}", flush=True)
-        # held out 1: a vocabulary in no catalog entry
-        row = serve_and_identify(probe, str(voyage_file(workdir)), rng, workdir)
-        row.update(tokenizer="voyage3_base (bpe-openai, not in the catalog)", expected_class="unknown")
-        held.append(row)
+        # held out 1: vocabularies in no catalog entry (llama.cpp's vocab files). Not Voyage's voyage3_base:
+        # its ranks are Qwen's 151,643 byte for byte, so it rightly counts as qwen2.
+        for name in OFF_CATALOG_VOCABS:
+            row = serve_and_identify(probe, str(vocab_file(name)), rng, workdir)
+            row.update(tokenizer=f"{name} (llama.cpp vocab, not in the catalog)", expected_class="unknown")
+            held.append(row)
         # held out 2: a catalog class left out of the design
         reduced = build_design(budget=design.budget_chars, exclude=(HELD_OUT_CLASS,))
         reduced_path = save_design(reduced, str(workdir / "design-without.json"))

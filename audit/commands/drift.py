@@ -30,7 +30,8 @@ def _target(target, provider, model, endpoint, api_key_env, concurrency):
                        concurrency=concurrency)
 
 
-def _db(db: Path | None, no_history: bool) -> Path | None:
+def history_path(db: Path | None, no_history: bool) -> Path | None:
+    """The history database a command uses: --db, else the default one; None with --no-history."""
     from ..history import default_history_path
 
     return None if no_history else (db or default_history_path())
@@ -56,7 +57,7 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
     folder, result, ok = record_baseline(record, tgt, name=name, probe=probe,
                                          baselines_dir=baselines or default_baselines_dir(), rubric=rubric,
-                                         replace=replace, history_db=_db(db, no_history))
+                                         replace=replace, history_db=history_path(db, no_history))
     console.print(f"baseline {folder.name}: {ok} answers from {tgt.model} at {tgt.endpoint}", markup=False)
     console.print(f"stored in {folder}", markup=False)
 
@@ -85,7 +86,7 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
     folder = resolve_baseline(baseline, baselines)
     outcome = run_drift(record, tgt, baseline_dir=folder, out=out, run_id=run_id, alpha=alpha, period=period,
-                        history_db=_db(db, no_history))
+                        history_db=history_path(db, no_history))
     text = summary_markdown(outcome.report, model=tgt.model, endpoint=tgt.endpoint, baseline=outcome.baseline,
                             run=outcome.result.run_id)
     if summary is not None:

@@ -8,6 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from ..cli_support import console, err_console, reports_errors
+from .drift import Baselines, Db, NoHistory, history_path
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"warning: {message}", markup=False)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -65,6 +70,12 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
         price_in: Annotated[Optional[float], typer.Option(min=0, help="Input price per million tokens (overrides the record's).")] = None,
         price_out: Annotated[Optional[float], typer.Option(min=0, help="Output price per million tokens (overrides the record's).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and exit; send nothing, write nothing.")] = False,
+        baseline: Annotated[Optional[str], typer.Option(help="Compare the drift probe's answers with this baseline "
+                                                             "(a name under --baselines, or a folder).")] = None,
+        baselines: Baselines = None,
+        alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Drift false-alarm rate (with --baseline).")] = None,
+        period: Annotated[int, typer.Option(min=1, help="Drift audits per alarm period (with --baseline).")] = 1,
+        db: Db = None, no_history: NoHistory = False,
         ) -> None:
     """Run live probes against a model API, then score the record with their findings."""
     from ..budget import Caps
@@ -75,6 +86,10 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
                       concurrency=concurrency)
     prepared = prepare(record, tgt, rubric=rubric, probe_ids=_split(probes), run_id=run_id, out=out,
                        caps=Caps(max_calls, max_tokens, max_cost), price_in=price_in, price_out=price_out)
+    if baseline is not None:
+        from ..drift.runner import resolve_baseline
+
+        baseline_dir = resolve_baseline(baseline, baselines)  # checked before anything is sent or written
     the_plan = plan(prepared)
     console.print(_plan_table(the_plan, prepared))
     console.print(f"{tgt.provider} {tgt.model} at {tgt.endpoint}", markup=False)
@@ -83,6 +98,10 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     if dry_run:
         console.print("dry run: nothing sent, nothing written", markup=False)
         return
+    if baseline is not None:
+        from ..drift.runner import attach_baseline
+
+        attach_baseline(prepared, baseline_dir, alpha=alpha, period=period)
 
     progress = None
     if console.is_terminal:
@@ -103,7 +122,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     if budget.stopped:
         console.print(f"stopped: {budget.stopped}; what was gathered is kept. Resume with "
                       f"--run-id {prepared.spec.run_id}", markup=False)
-    result, written = finish(prepared.folder, prepared.spec, lambda m: err_console.print(f"warning: {m}", markup=False))
+    result, written = finish(prepared.folder, prepared.spec, _warn, history=history_path(db, no_history), record=True)
     console.print(f"{result.total}/{result.max_total} points ({result.percent:g}%), grade {result.grade or '-'}, "
                   f"coverage {result.coverage:g}%", markup=False)
     console.print(f"run folder: {prepared.folder.root}", markup=False)
@@ -111,7 +130,8 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
         console.print(f"wrote {path}", markup=False)
 
 
-def rescore(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/runs/RUN_ID).")]) -> None:
+def rescore(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/runs/RUN_ID).")],
+            db: Db = None, no_history: NoHistory = False) -> None:
     """Recompute findings, scores and cards from a run's evidence alone, offline."""
     from ..live import finish
     from ..runs import RunFolder
@@ -119,7 +139,7 @@ def rescore(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/runs
     folder = RunFolder(run_dir)
     spec = folder.load_spec()
     before = folder.result.read_bytes() if folder.result.exists() else None
-    result, written = finish(folder, spec, lambda m: err_console.print(f"warning: {m}", markup=False))
+    result, written = finish(folder, spec, _warn, history=history_path(db, no_history))  # reads the history only
     after = folder.result.read_bytes()
     state = "new" if before is None else ("unchanged" if before == after else "CHANGED")
     console.print(f"result.json {state}: {result.total}/{result.max_total} points, grade {result.grade or '-'}",

@@ -5,12 +5,12 @@ evidence files as `audit run`. A baseline is a run folder of its own under the b
 (`--baselines`, env AUDIT_BASELINES_DIR, default `$XDG_DATA_HOME/model-integrity-audit/baselines`),
 written to a temporary folder first and renamed into place, so a failed recording leaves nothing.
 A drift audit runs the baseline's own battery (from its run.json) into `<out>/runs/<run-id>/`
+with a copy of the baseline's evidence (`baseline.jsonl`, so `audit rescore` repeats the comparison)
 and adds `drift.json` (the report and the baseline it used).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -21,9 +21,10 @@ from ..atomic import write_text_atomic
 from ..errors import ContentNotFound, InputError, Problem
 from ..history import data_home
 from ..schema.result import AuditResult
+from .recording import record_run
 from .report import DriftReport
 
-__all__ = ["default_baselines_dir", "resolve_baseline", "record_baseline", "run_drift", "DriftOutcome",
+__all__ = ["default_baselines_dir", "resolve_baseline", "attach_baseline", "record_baseline", "run_drift", "DriftOutcome",
            "MIN_OK_SHARE"]
 
 BASELINES_ENV = "AUDIT_BASELINES_DIR"
@@ -59,38 +60,23 @@ def _check_collected(states, planned: int, recorded: int) -> None:
         raise InputError([Problem("collect", f"only {ok} of {planned} calls succeeded{hint}; no verdict")])
 
 
-def _score(folder, spec, extra: dict) -> AuditResult:
-    """Findings (with the drift context) and the scored result, from the run's evidence alone."""
-    from ..content import load_rubric
-    from ..evaluate import evaluate_probes
-    from ..evidence import EvidenceLog, evidence_sha256, latest
-    from ..pipeline import score_record
-    from ..records import load_record
-    from ..runs import probes_of, target_context
+def attach_baseline(prepared, baseline_dir: Path, *, alpha: float | None = None, period: int = 1) -> None:
+    """Make `prepared` (an `audit run` or `audit drift` run, not yet collected) a drift run against
+    `baseline_dir`: its evidence is copied into the run folder (baseline.jsonl), so the run can be
+    rescored from its folder alone, and alpha and period go into run.json's probe context."""
+    from ..runs import RunFolder
 
-    record_path = Path(spec.record.resolved) if Path(spec.record.resolved).is_file() else Path(spec.record.path)
-    record = load_record(record_path)
-    rubric_file = spec.rubric.resolved if Path(spec.rubric.resolved).is_file() else spec.rubric.path
-    rubric = load_rubric(rubric_file)
-    context = dataclasses.replace(target_context(spec, record), extra=extra)
-    findings = evaluate_probes(probes_of(spec), context, latest(EvidenceLog(folder.evidence).load()), rubric.rubric)
-    result = score_record(record.path, rubric_file, findings, generated_at=spec.created_at,
-                          endpoint=spec.target.endpoint, evidence_sha256=evidence_sha256(folder.evidence),
-                          run_id=spec.run_id)
-    return result.model_copy(update={"target": result.target.model_copy(update={"record": spec.record.path})})
-
-
-def _write(folder, result: AuditResult, sections) -> list[Path]:
-    from ..render.json import result_json
-    from ..runs import findings_json
-
-    written = [write_text_atomic(folder.result, result_json(result)),
-               write_text_atomic(folder.findings, findings_json(list(result.findings)))]
-    try:
-        from ..render.card import write_card
-    except ModuleNotFoundError:
-        return written
-    return written + list(write_card(result, folder.card, sections))
+    source = RunFolder(baseline_dir)
+    source.load_spec()  # a readable run folder
+    context = {"drift_baseline_name": baseline_dir.name, "drift_period": period,
+               **({"drift_alpha": alpha} if alpha is not None else {})}
+    if prepared.resumed and prepared.spec.context != context:
+        raise InputError([Problem("--run-id", f"run {prepared.spec.run_id} was started with other drift settings "
+                                              f"({prepared.spec.context}); use a new --run-id")])
+    prepared.spec = prepared.spec.model_copy(update={"context": context})
+    if not prepared.folder.baseline.is_file():
+        prepared.folder.root.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(prepared.folder.baseline, source.evidence.read_text(encoding="utf-8"))
 
 
 def record_baseline(record: Path, target, *, name: str | None, probe: str, baselines_dir: Path,
@@ -98,7 +84,7 @@ def record_baseline(record: Path, target, *, name: str | None, probe: str, basel
                     ) -> tuple[Path, AuditResult, int]:
     """Run the battery and store it as baseline `name`; returns (folder, result, successful calls)."""
     from ..live import collect_live, prepare
-    from ..runs import RunFolder, new_run_id
+    from ..runs import RunFolder, new_run_id, score_run, write_outputs
 
     name = name or new_run_id(target.model)
     final = baselines_dir / name
@@ -113,8 +99,8 @@ def record_baseline(record: Path, target, *, name: str | None, probe: str, basel
         planned = sum(p.max_calls() for p in prepared.probes)
         states, _, _ = collect_live(prepared, progress)
         _check_collected(states, planned, 0)
-        result = _score(prepared.folder, prepared.spec, {})
-        _write(prepared.folder, result, [])
+        result = score_run(prepared.folder, prepared.spec)
+        write_outputs(prepared.folder, result)
         if final.exists():
             shutil.rmtree(final)
         os.replace(staging, final)
@@ -122,9 +108,7 @@ def record_baseline(record: Path, target, *, name: str | None, probe: str, basel
         shutil.rmtree(staging, ignore_errors=True)
     ok = sum(1 for s in states for ex in s.done.values() if ex.ok)
     if history_db is not None:
-        from ..history import History
-        with History(history_db) as history:
-            history.record(result, "baseline", baseline=name, requested_model=target.model)
+        record_run(history_db, result, kind="baseline", baseline=name, requested_model=target.model)
     return final, result, ok
 
 
@@ -140,10 +124,10 @@ class DriftOutcome:
 def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: str | None, alpha: float | None,
               period: int, history_db: Path | None, progress=None) -> DriftOutcome:
     """Run the baseline's battery against `target` and compare; records the run in the history."""
-    from ..drift.findings import report_of
     from ..live import collect_live, prepare
-    from ..runs import RunFolder, probes_of
-    from .timeline import drift_sections
+    from ..runs import RunFolder, probes_of, score_run, write_outputs
+    from .findings import report_of
+    from .timeline import card_sections
 
     base_spec = RunFolder(baseline_dir).load_spec()
     drift_probes = [d for d in base_spec.probes if d.kind == "drift"]
@@ -155,13 +139,11 @@ def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: st
     # The baseline's own battery, as it recorded it, whatever the shipped YAML says today.
     prepared.spec = prepared.spec.model_copy(update={"probes": drift_probes})
     prepared.probes = probes_of(prepared.spec)
+    attach_baseline(prepared, baseline_dir, alpha=alpha, period=period)
     planned = sum(p.max_calls() for p in prepared.probes)
     states, _, _ = collect_live(prepared, progress)
     _check_collected(states, planned, len(prepared.recorded))
-    extra = {"drift_baseline": str(baseline_dir), "drift_period": period}
-    if alpha is not None:
-        extra["drift_alpha"] = alpha
-    result = _score(prepared.folder, prepared.spec, extra)
+    result = score_run(prepared.folder, prepared.spec)
     report = report_of(result.findings)
     if report is None or report.verdict == "inconclusive":
         why = next((f.message for f in result.findings if f.check == "behaviour-stable"), "no drift finding")
@@ -169,12 +151,10 @@ def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: st
     baseline_name = baseline_dir.name
     history_id = None
     if history_db is not None:
-        from ..history import History
-        with History(history_db) as history:
-            history_id = history.record(result, "drift", report, baseline=baseline_name,
-                                        requested_model=target.model)
-    sections = drift_sections(target.model, history_db) if history_db is not None else []
-    written = _write(prepared.folder, result, sections)
+        history_id = record_run(history_db, result, kind="drift", baseline=baseline_name,
+                                requested_model=target.model)
+    sections = card_sections(result, target.model, history_db) if history_db is not None else []
+    written = write_outputs(prepared.folder, result, sections)
     written.append(write_text_atomic(prepared.folder.root / "drift.json", json.dumps(
         {"baseline": str(baseline_dir), "alpha": report.alpha, "period": period, "history_id": history_id,
          "report": report.model_dump(mode="json")}, indent=2) + "\n"))

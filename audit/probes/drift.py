@@ -5,18 +5,31 @@ checkable answer) `repeats` times at temperature 0, each open prompt `repeats` t
 temperature, every call capped at its `max_tokens`. A run is the same battery whether it
 records a baseline or is compared with one, so any earlier run can serve as a baseline.
 
-`evaluate` needs the baseline. It reads `TargetContext.extra`:
+Sampled calls carry a `seed` of their own (`call_seeds`, on by default), drawn from the run id
+and the call key. The permutation test needs every sampled completion to be an independent
+draw: a server that fixes its seed (llama-server --seed N) would repeat one completion for all
+repeats, and llama-cpp-python's server derives each call's seed from the previous one, so a
+restarted server replays the same sequence and couples the baseline's draws to the audit's.
+Identical or coupled draws keep the test valid but blind it to small changes, and a server
+whose seed policy changes between baseline and audit would raise a false alarm. Seeds that
+differ per call and per run (and repeat on resume) make the draws independent of the server's
+seed policy.
+
+`evaluate` needs the baseline. It reads `TargetContext.extra` (see audit.runs.target_context):
 
     drift_baseline   the baseline's exchanges: a mapping or list of Exchange, or the path of a run
-                     folder / evidence.jsonl (`audit drift` sets it; `audit run` does not)
+                     folder / evidence.jsonl (a run folder's baseline.jsonl, which `audit drift`
+                     and `audit run --baseline` copy there, so `audit rescore` repeats the test)
     drift_alpha      false-alarm rate to hold (default: the probe's `alpha`)
     drift_period     audits per alarm period (default 1); see audit/drift/alarm.py
+    run_id           the run's id, from which the sampled calls' seeds are drawn
 
 Without a baseline both checks are `not_available`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,6 +82,7 @@ class DriftParams(Strict):
     seed: int = 0
     kernel_length: int = Field(default=24, ge=1, le=512)
     kernel_decay: float = Field(default=0.85, gt=0, le=1)
+    call_seeds: bool = Field(default=True, description="send each sampled call its own seed (run id + key)")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "DriftParams":
@@ -96,6 +110,12 @@ def load_baseline_exchanges(source: Any) -> list[Exchange]:
     return list(source)
 
 
+def call_seed(run_id: str, key: str) -> int:
+    """A 31-bit seed, distinct per run and call (any server accepts a positive int32)."""
+    digest = hashlib.sha256(f"{run_id}/{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
 @register
 class DriftProbe(ProbeKind):
     kind = "drift"
@@ -106,7 +126,8 @@ class DriftProbe(ProbeKind):
         head = [Message(role="system", content=self.params.system)] if self.params.system else []
         return head + [Message(role="user", content=prompt)]
 
-    def planned(self) -> list[PlannedCall]:
+    def planned(self, run_id: str | None = None) -> list[PlannedCall]:
+        """The battery's calls; with a run id (and `call_seeds`), each sampled call gets its own seed."""
         from ..drift.samples import make_key
 
         p = self.params
@@ -117,11 +138,14 @@ class DriftProbe(ProbeKind):
         for prompt in p.open.prompts:
             request = ChatRequest(messages=self._messages(prompt.prompt), temperature=p.open.temperature,
                                   max_tokens=p.open.max_tokens)
-            calls += [PlannedCall(make_key("open", prompt.id, r), request) for r in range(p.open.repeats)]
+            for r in range(p.open.repeats):
+                key = make_key("open", prompt.id, r)
+                seed = call_seed(run_id, key) if p.call_seeds and run_id else None
+                calls.append(PlannedCall(key, request.model_copy(update={"seed": seed})))
         return calls
 
     def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
-        return [c for c in self.planned() if c.key not in done]
+        return [c for c in self.planned(target.extra.get("run_id")) if c.key not in done]
 
     def max_calls(self) -> int:
         return len(self.planned())

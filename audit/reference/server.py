@@ -23,7 +23,6 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from .faults import FaultPlan, latency_seconds
 from .profile import Behaviour, Profile, load_profile
-from .replies import ChatInput, make_reply, prompt_tokens, seeded_rng
+from .replies import make_reply, prompt_tokens, seeded_rng
 from .tokenizer import CountingTokenizer, counting_tokenizer
 from .wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
                    openai_error, openai_stream_events, parse_anthropic, parse_openai, sse)
@@ -173,8 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+              content_type: str = "application/json", cut_at: int | None = None) -> None:
+        """Send a whole response; with `cut_at`, announce the full length but close after `cut_at` bytes."""
         self._mark(status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -182,10 +182,12 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body if cut_at is None else body[:cut_at])
+        if cut_at is not None:
+            self._drop()
 
     def _send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(data, ensure_ascii=False).encode(), headers=headers)
+        self._send(status, json.dumps(data, ensure_ascii=False).encode(), headers)
 
     def _start_stream(self, headers: dict[str, str]) -> None:
         self._mark(200)
@@ -289,13 +291,12 @@ class _Handler(BaseHTTPRequestHandler):
             record.status = status
             record.elapsed_ms = (time.perf_counter() - self._started) * 1000
 
-    def _error(self, status: int, message: str, anthropic: bool, headers: dict[str, str] | None = None) -> int:
+    def _error(self, status: int, message: str, anthropic: bool, headers: dict[str, str] | None = None) -> None:
         body = anthropic_error(status, message) if anthropic else openai_error(status, message)
         self._send_json(status, body, headers)
-        return status
 
     def _answer(self, path: str, body: bytes, anthropic: bool, behaviour: Behaviour, version: str,
-                fault: str | None, nonce: int, index: int, record: RequestRecord) -> int | None:
+                fault: str | None, nonce: int, index: int, record: RequestRecord) -> None:
         ref = self.server.reference
         faults = behaviour.faults
         if fault == "rate_limit":
@@ -326,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == COUNT_PATH:
             count = prompt_tokens(behaviour, tokenizer, request.messages)
             record.usage = {"input_tokens": count}
-            return self._deliver(200, {"input_tokens": count}, fault)
+            return self._deliver({"input_tokens": count}, fault, {})
         reply = make_reply(behaviour, tokenizer, version, request)
         served = request.model if behaviour.served_model == "echo" else behaviour.served_model
         record.served_model = served
@@ -339,36 +340,25 @@ class _Handler(BaseHTTPRequestHandler):
                 events = [sse(e) for e in openai_stream_events(reply, request_id, served,
                                                                behaviour.system_fingerprint,
                                                                options["include_usage"])]
-            return self._stream(events, fault, anthropic, request_id)
+            return self._stream(events, fault, self._id_header(anthropic, request_id))
         response = (anthropic_body(reply, request_id, served) if anthropic
                     else openai_body(reply, request_id, served, behaviour.system_fingerprint))
-        return self._deliver(200, response, fault, anthropic, request_id)
+        self._deliver(response, fault, self._id_header(anthropic, request_id))
 
     def _id_header(self, anthropic: bool, request_id: str) -> dict[str, str]:
         return {"request-id" if anthropic else "x-request-id": f"req_{request_id}"}
 
-    def _deliver(self, status: int, data: dict, fault: str | None, anthropic: bool = True,
-                 request_id: str = "") -> int:
+    def _deliver(self, data: dict, fault: str | None, headers: dict[str, str]) -> None:
         body = json.dumps(data, ensure_ascii=False).encode()
-        headers = self._id_header(anthropic, request_id) if request_id else {}
         if fault == "malformed_json":
-            self._send(status, body[: max(1, len(body) // 2)] + b'",,}', headers=headers)
+            self._send(200, body[: max(1, len(body) // 2)] + b'",,}', headers)
         elif fault == "drop":
-            self._mark(status)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self._drop()
+            self._send(200, body, headers, cut_at=len(body) // 2)
         else:
-            self._send(status, body, headers=headers)
-        return status
+            self._send(200, body, headers)
 
-    def _stream(self, events: list[bytes], fault: str | None, anthropic: bool, request_id: str) -> int:
-        self._start_stream(self._id_header(anthropic, request_id))
+    def _stream(self, events: list[bytes], fault: str | None, headers: dict[str, str]) -> None:
+        self._start_stream(headers)
         cut = max(1, len(events) // 2)
         for number, event in enumerate(events):
             if fault == "drop" and number == cut:
@@ -377,7 +367,6 @@ class _Handler(BaseHTTPRequestHandler):
                 event = event[: len(event) // 2] + b"\n\n"
             self._chunk(event)
         self._end_stream()
-        return 200
 
 
 def _json_or_text(body: bytes) -> Any:

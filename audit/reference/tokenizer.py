@@ -8,6 +8,7 @@ endpoint works before (or without) the catalog. Either way the object has ``.cou
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -67,6 +68,8 @@ def counting_tokenizer(name: str) -> CountingTokenizer:
     except ImportError:
         raise UnknownTokenizer(f"unknown tokenizer {name!r} (and the bpe-openai package is not installed)") from None
     if name in bpe_openai.list_encoding_names():
-        return _BpeOpenAITokenizer(name, bpe_openai.get_encoding(name))
+        with warnings.catch_warnings():  # the package reads its data with a deprecated importlib call
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return _BpeOpenAITokenizer(name, bpe_openai.get_encoding(name))
     raise UnknownTokenizer(f"unknown tokenizer {name!r}; offline encodings here: "
                            f"{', '.join(bpe_openai.list_encoding_names())}")

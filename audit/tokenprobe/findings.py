@@ -84,23 +84,30 @@ def check_vocab(design: Design, ident: Identification, declared_size: int | None
 
 def check_overhead(cls: DesignClass | None, overhead: int | None, *, pass_excess: int, fail_excess: int
                    ) -> Verdict:
-    """Tokens a bare message costs beyond its own, against the class's known template overheads."""
+    """Tokens a bare message costs beyond its own, against the class's known template overheads.
+
+    A family has several official templates (Llama-3 vs Llama-3.1's dated system turn; ChatML vs Qwen2's
+    default system prompt), so the excess is measured from the largest known template that does not
+    exceed the observed overhead (or from the smallest, when every template is larger).
+    """
     values = {"overhead_tokens": overhead}
+    if cls is None:  # without the tokenizer the bare message's own count, hence the overhead, is unknown
+        return Verdict("not_available", "tokenizer not identified, so the overhead cannot be measured", values)
     if overhead is None:
         return Verdict("not_available", "no prompt token count for the bare message", values)
-    if cls is None:
-        return Verdict("not_available", f"{overhead} tokens of per-request overhead; tokenizer not identified, "
-                                        "so no known template to compare with", values)
     if not cls.chat_overhead:
         return Verdict("not_available", f"{overhead} tokens of per-request overhead; no known chat template "
                                         f"for {cls.id}", values)
-    known = max(cls.chat_overhead.values())
+    fitting = [(tokens, name) for name, tokens in cls.chat_overhead.items() if tokens <= overhead]
+    known, template = max(fitting) if fitting else min((t, n) for n, t in cls.chat_overhead.items())
     excess = overhead - known
-    values.update({"known_template_overhead": dict(cls.chat_overhead), "excess_tokens": excess})
+    values.update({"known_template_overhead": dict(cls.chat_overhead), "matched_template": template,
+                   "excess_tokens": excess})
     if excess <= pass_excess:
-        return Verdict("pass", f"{overhead} tokens of overhead, within the known template ({known})", values)
+        return Verdict("pass", f"{overhead} tokens of overhead, within the known {template} template ({known})",
+                       values)
     outcome = "partial" if excess <= fail_excess else "fail"
-    return Verdict(outcome, f"{overhead} tokens of overhead: {excess} beyond the known template ({known}); "
+    return Verdict(outcome, f"{overhead} tokens of overhead: {excess} beyond the {template} template ({known}); "
                             "a hidden prompt is likely injected", values)
 
 

@@ -2,7 +2,10 @@
 
 Ordinary English counts alike under most modern tokenizers; digits, CJK, Arabic, Devanagari, emoji,
 rare Unicode and code split them. Each segment is short, starts and ends with a visible character
-(chat templates trim message text), and holds no special-token markup.
+(chat templates trim message text), and holds no special-token markup. Every segment is NFC-normalised
+already: Hugging Face tokenizers of some families (Qwen) normalise to NFC and llama.cpp does not, so
+text that NFC changes counts differently for the same vocabulary depending on the serving stack
+(an uncomposed Zalgo line cost 2 more tokens under llama.cpp's Qwen2 than under Qwen's own tokenizer).
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ CANDIDATES: tuple[str, ...] = (
     "→⇒⇔∀∃∅∇∈∉∑∏√∞≈≠≤≥",
     "𝔄𝔟𝔠 𝕏𝕐ℤ 𝒜𝒷𝒸 𝟘𝟙𝟚𝟛",
     "ǅǈǋ ꙮ ꧁꧂ ༒ ⸎ ⁂ ※",
-    "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̔ͮ̇͐̇",
+    # combining marks, NFC-composed (escaped so no editor re-normalises it)
+    "Z\u0324\u0354\u0367\u0311\u0313\xe4\u0356\u032d\u0308\u0307l\u036e\u0312\u036b"
+    "\u01e7\u0317\u035a\u031ao\u0314\u036e\u0307\u0350\u0307",
     "┌──┬──┐│░▒▓│└──┴──┘",
     "ｆｕｌｌｗｉｄｔｈ　ＡＢＣ１２３",
     # code and markup

@@ -37,6 +37,22 @@ def test_next_calls_skip_recorded_ones(make_exchange):
     assert [c.key for c in probe.next_calls(_target(), done)] == [c.key for c in first[10:]]
 
 
+def test_sampled_calls_get_their_own_seed_per_run_and_call():
+    probe = find_probe("drift-core")
+    run_a = {c.key: c.request.seed for c in probe.next_calls(_target({"run_id": "run-a"}), {})}
+    run_b = {c.key: c.request.seed for c in probe.next_calls(_target({"run_id": "run-b"}), {})}
+    open_keys = [k for k in run_a if k.startswith("open/")]
+    assert all(run_a[k] is None for k in run_a if k.startswith("fixed/"))  # greedy: a seed means nothing
+    assert len({run_a[k] for k in open_keys}) == len(open_keys)  # repeats are independent draws
+    assert all(run_a[k] != run_b[k] for k in open_keys)  # so are the baseline's and the audit's
+    assert all(0 <= run_a[k] < 2 ** 31 for k in open_keys)
+    assert run_a == {c.key: c.request.seed for c in probe.next_calls(_target({"run_id": "run-a"}), {})}  # resume
+    assert all(c.request.seed is None for c in probe.next_calls(_target(), {}))  # no run id: the server's policy
+    off = build_probe(ProbeDefinition(id="d", kind="drift", description="d",
+                                      parameters={**probe.params.model_dump(), "call_seeds": False}), "t")
+    assert all(c.request.seed is None for c in off.next_calls(_target({"run_id": "run-a"}), {}))
+
+
 def test_without_baseline_both_checks_are_not_available(make_exchange):
     probe = load_probe_file(SMALL_BATTERY)
     findings = probe.evaluate(_target(), {})

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Prepare the real model servers the test suite (pytest -m realserver) runs against, offline after
+# the first run. Every step is cached and skipped when its result is already there.
+#
+#   1. installs llama-cpp-python[server] (pinned) into the project's virtualenv, compiling llama.cpp
+#      with portable CPU flags (about 6-10 minutes on 2 cores);
+#   2. keeps its source package (sdist) in the cache and extracts llama.cpp's vocab-only GGUF files
+#      and their test vectors (vendor/llama.cpp/models/ggml-vocab-*) into <cache>/llama-vocab/;
+#   3. with --llama-server, builds llama.cpp's C++ llama-server from the same source (about 7 minutes);
+#   4. builds the tiny random-weight GGUF models (real tokenizers, 64-wide, 2 layers) into <cache>/models/;
+#   5. with --serve, starts llama-cpp-python's server (or llama-server with --llama-server) on
+#      127.0.0.1 and prints its base URL.
+#
+# Usage: scripts/setup-real-servers.sh [--llama-server] [--serve] [--skip-install]
+# Environment:
+#   AUDIT_CACHE_DIR   cache folder (default: ${XDG_CACHE_HOME:-~/.cache}/model-integrity-audit)
+#   PYTHON            the interpreter to install into (default: .venv/bin/python of this checkout)
+#   JOBS              parallel compile jobs (default: number of CPUs)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python="${PYTHON:-$here/.venv/bin/python}"
+jobs="${JOBS:-$(nproc)}"
+want_llama_server=0
+serve=0
+install=1
+for arg in "$@"; do
+  case "$arg" in
+    --llama-server) want_llama_server=1 ;;
+    --serve) serve=1 ;;
+    --skip-install) install=0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n== %s\n' "$*" >&2; }
+timed() {  # timed LABEL COMMAND...: run, then print how long it took
+  local label="$1" start end
+  shift
+  start=$(date +%s)
+  "$@"
+  end=$(date +%s)
+  printf '   %s: %ss\n' "$label" "$((end - start))" >&2
+}
+
+pinned="$("$python" -c 'from audit.realserver.paths import LLAMA_CPP_PYTHON_VERSION as v; print(v)')"
+cache="$("$python" -c 'from audit.realserver.paths import cache_dir; print(cache_dir())')"
+mkdir -p "$cache"
+echo "cache: $cache; llama-cpp-python $pinned; python: $python" >&2
+
+step "source package (sdist) of llama-cpp-python $pinned"
+timed "sdist" "$python" -c 'from audit.realserver.vocab import ensure_sdist; print(ensure_sdist())'
+
+if [[ $install == 1 ]]; then
+  step "llama-cpp-python[server] $pinned"
+  installed="$("$python" -c 'import importlib.metadata as m; print(m.version("llama_cpp_python"))' 2>/dev/null || true)"
+  server_ok="$("$python" -c 'from audit.realserver.servers import llama_cpp_python_status as s; print(s() is None)')"
+  if [[ "$installed" == "$pinned" && "$server_ok" == "True" ]]; then
+    echo "   already installed" >&2
+  else
+    sdist="$("$python" -c 'from audit.realserver.vocab import sdist_path; print(sdist_path())')"
+    export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF"
+    export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
+    timed "compile + install" "$python" -m pip install --quiet "${sdist}[server]"
+  fi
+fi
+
+step "vocab-only GGUF files and test vectors"
+timed "vocab" "$python" -m audit.realserver.vocab
+
+if [[ $want_llama_server == 1 ]]; then
+  step "llama.cpp llama-server"
+  timed "llama-server" "$python" -m audit.realserver.build
+fi
+
+step "tiny models"
+timed "tiny models" "$python" -c '
+from audit.realserver.catalog import ensure_models
+for alias, path in ensure_models().items():
+    print(f"   {alias}: {path}")
+'
+
+if [[ $serve == 1 ]]; then
+  step "serving (Ctrl-C stops)"
+  if [[ $want_llama_server == 1 ]]; then
+    exec "$python" -m audit.realserver.serve --llama-server
+  else
+    exec "$python" -m audit.realserver.serve
+  fi
+fi
+echo "ready: run the real-server tests with  $here/.venv/bin/pytest -m realserver" >&2
