@@ -55,6 +55,31 @@ def test_probe_segments_are_nfc_stable():
     assert all(unicodedata.normalize("NFC", p.text) == p.text for p in design.probes)
 
 
+def test_every_loader_of_a_vocabulary_counts_the_pool_alike():
+    """The same vocabulary loaded two ways (Qwen's package vs llama.cpp's GGUF, tiktoken vs quicktok, ...)
+    must count every pool segment alike, or a server's implementation would decide the class."""
+    from audit.tokenizers.base import TokenizerUnavailable
+    from audit.tokenizers.catalog import load_catalog
+    from audit.tokenizers.loaders import load_with
+    from audit.tokenprobe.pool import BASE_TEXT
+
+    compared = 0
+    for entry in load_catalog().tokenizers:
+        loaded = []
+        for spec in entry.loaders:
+            try:
+                loaded.append(load_with(spec.model_dump(exclude_none=True), entry.name, entry.vocab_size))
+            except TokenizerUnavailable:
+                continue
+        for other in loaded[1:]:
+            compared += 1
+            for segment in CANDIDATES:
+                text = BASE_TEXT + "\n" + segment
+                assert other.count(text) == loaded[0].count(text), (entry.name, other.source, segment)
+    if compared == 0:
+        pytest.skip("no vocabulary loads two ways here")
+
+
 @pytest.mark.parametrize("overhead,outcome,template,excess", [
     (8, "pass", "chatml", 0), (18, "pass", "qwen2", 0), (29, "pass", "qwen2.5", 0), (12, "partial", "chatml", 4),
     (40, "partial", "qwen2.5", 11), (70, "fail", "qwen2.5", 41), (5, "pass", "chatml", -3)])
