@@ -45,6 +45,11 @@ from audit.probes.registry import find_probe  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
+def _spread(values: list[float]) -> list[float]:
+    ordered = sorted(values)
+    return [round(ordered[0], 4), round(ordered[len(ordered) // 2], 4), round(ordered[-1], 4)]
+
+
 def _cache() -> Path:
     from audit.realserver.paths import cache_dir
 
@@ -146,11 +151,12 @@ def llama_scenarios(audits: int, alpha: float, reuse: bool, unchanged_audits: in
         n = counts[name]
         run_ids = [f"{name}-{k:02d}" for k in range(n)]
         current, seconds = _cached_runs(variant, run_ids, probe, serve, reuse)
-        alarms, fired, tokens = 0, {}, []
+        alarms, fired, tokens, p_values = 0, {}, [], []
         started = time.perf_counter()
         for k, run_id in enumerate(run_ids):
             report = compare(baselines[base_ids[k]], current[run_id], DriftSettings(alpha=alpha, seed=k))
             alarms += report.verdict == "drift"
+            p_values.append(report.p_value)
             for t in report.tests:
                 fired[t.name] = fired.get(t.name, 0) + (t.p_value <= alpha)
             tokens.append(sum(s.completion_tokens or 0 for s in current[run_id]))
@@ -162,17 +168,18 @@ def llama_scenarios(audits: int, alpha: float, reuse: bool, unchanged_audits: in
         rows.append({
             "scenario": name, "backend": "llama-cpp-python server (llama.cpp), tiny GPT-2-vocab model",
             "model": drift_llama.FAMILY + f" x{drift_llama.SCALE:g} " + variant, "audits": n, "alarms": alarms,
-            "alarm_rate": rate, "ci95": [round(low, 3), round(high, 3)],
+            "alarm_rate": rate, "ci95": [round(low, 4), round(high, 4)],
             "target": None if target is None else {"kind": target[0], "value": target[1]}, "target_met": met,
-            "component_alarm_counts": fired, "calls_per_audit": len(calls),
+            "component_alarm_counts": fired, "p_value_min_median_max": _spread(p_values),
+            "calls_per_audit": len(calls),
             "max_output_tokens_per_call": max(c.request.max_tokens for c in calls),
             "mean_output_tokens_per_audit": sum(tokens) / len(tokens),
             "seconds_per_run_sent": None if seconds is None else round(seconds, 1),
             "seconds_per_test": round((time.perf_counter() - started) / n, 2)})
         print(f"{name}: {alarms}/{n} alarms", file=sys.stderr, flush=True)
-    if base_seconds is not None:
-        for row in rows:
-            row["seconds_per_baseline_run_sent"] = round(base_seconds, 1)
+    for row in rows:
+        row["seconds_per_baseline_run_sent"] = None if base_seconds is None else round(base_seconds, 1)
+        row["seconds_sending_per_audit"] = round((base_seconds or 0) + (row["seconds_per_run_sent"] or 0), 1)
     return rows
 
 
@@ -191,7 +198,7 @@ def reference_scenario(name: str, version: str, audits: int, alpha: float) -> di
             tokens.append(sum(s.completion_tokens or 0 for s in current))
     low, high = clopper_pearson(alarms, audits)
     return {"scenario": name, "backend": "reference endpoint (audit/reference)", "model": f"default profile, version {version}",
-            "audits": audits, "alarms": alarms, "alarm_rate": alarms / audits, "ci95": [round(low, 3), round(high, 3)],
+            "audits": audits, "alarms": alarms, "alarm_rate": alarms / audits, "ci95": [round(low, 4), round(high, 4)],
             "target": {"kind": "false_alarm", "value": 0.05} if name == "unchanged" else None,
             "target_met": (alarms / audits <= 0.05) if name == "unchanged" else None,
             "calls_per_audit": probe.max_calls(), "max_output_tokens_per_call": 40,
@@ -200,26 +207,36 @@ def reference_scenario(name: str, version: str, audits: int, alpha: float) -> di
 
 
 def markdown(rows: list[dict], alpha: float, elapsed: float) -> str:
+    llama = [r for r in rows if r.get("seconds_sending_per_audit")]
+    base_runs = max((r["audits"] for r in llama), default=0)  # baseline runs are shared by the scenarios
+    sending = sum((r["seconds_per_run_sent"] or 0) * r["audits"] for r in llama) + \
+        (llama[0]["seconds_per_baseline_run_sent"] or 0) * base_runs if llama else 0
     lines = ["# Drift test: power and false alarms", "",
              f"alpha = {alpha} per audit (period 1); battery drift-core (240 calls, <= 40 output tokens each); "
              f"every audit run for real against a fresh baseline run (method: bench/drift_power.py docstring). "
-             f"Measured on {platform.machine()}, 2 shared cores; total {elapsed / 60:.0f} min.", "",
+             f"Measured on {platform.machine()}, 2 cores shared with other work; llama-cpp-python's server on one "
+             f"thread. Sending the {base_runs + sum(r['audits'] for r in llama)} llama.cpp runs took about "
+             f"{sending / 60:.0f} min in all (a baseline run plus an audited run, {min((r['seconds_sending_per_audit'] for r in llama), default=0):.0f}–"
+             f"{max((r['seconds_sending_per_audit'] for r in llama), default=0):.0f} s per audit; completions are "
+             f"cached, this invocation took {elapsed / 60:.0f} min).", "",
              "| scenario | backend | audits | alarm rate (95% CI) | target | met | calls/audit | output tokens/audit (mean) |",
              "|---|---|---:|---|---|---|---:|---:|"]
     for r in rows:
         target = "—" if not r["target"] else (("false alarms <= " if r["target"]["kind"] == "false_alarm"
                                                else "power >= ") + f"{r['target']['value']:.0%}")
         met = "—" if r["target_met"] is None else ("yes" if r["target_met"] else "**no**")
-        lines.append(f"| {r['scenario']} | {r['backend'].split(' (')[0]} | {r['audits']} | {r['alarm_rate']:.0%} "
-                     f"({r['ci95'][0]:.0%}–{r['ci95'][1]:.0%}) | {target} | {met} | {r['calls_per_audit']} | "
+        lines.append(f"| {r['scenario']} | {r['backend'].split(' (')[0]} | {r['audits']} | {r['alarm_rate']:.1%} "
+                     f"({r['ci95'][0]:.1%}–{r['ci95'][1]:.1%}) | {target} | {met} | {r['calls_per_audit']} | "
                      f"{r['mean_output_tokens_per_audit']:.0f} |")
     fired = [r for r in rows if r.get("component_alarm_counts")]
     if fired:
         lines += ["", "Component tests significant at alpha on their own (raw p <= alpha), per llama.cpp scenario:", ""]
         for r in fired:
             lines.append(f"- {r['scenario']}: " + ", ".join(f"{k} {v}/{r['audits']}"
-                                                           for k, v in r["component_alarm_counts"].items()))
-    lines += ["", "95% Clopper-Pearson intervals are wide at these counts: 20/20 alarms bound power from below "
+                                                           for k, v in r["component_alarm_counts"].items())
+                         + "; combined p-value min / median / max: "
+                         + " / ".join(f"{p:.4g}" for p in r["p_value_min_median_max"]))
+    lines += ["", "'met' compares the point estimate with the target. 95% Clopper-Pearson intervals are wide at these counts: 20/20 alarms bound power from below "
               "only by 83%, 0/20 false alarms bound the false-alarm rate from above only by 17% (0/40: 9%). "
               "The false-alarm rate is <= alpha by construction (exact permutation p-values); the benchmark "
               "checks it, it cannot prove it.", ""]

@@ -66,6 +66,8 @@ def attach_baseline(prepared, baseline_dir: Path, *, alpha: float | None = None,
     rescored from its folder alone, and alpha and period go into run.json's probe context."""
     from ..runs import RunFolder
 
+    if alpha is not None and not 0 < alpha < 1:
+        raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
     source = RunFolder(baseline_dir)
     source.load_spec()  # a readable run folder
     context = {"drift_baseline_name": baseline_dir.name, "drift_period": period,
