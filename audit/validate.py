@@ -45,7 +45,9 @@ def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+            # files named _*.yaml are data (catalogs, designs), not probes, rubrics or records
+            files.extend(sorted(p for p in path.rglob("*")
+                                if p.suffix in (".yaml", ".yml") and not p.name.startswith("_")))
         else:
             files.append(path)
     return files

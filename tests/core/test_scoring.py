@@ -83,3 +83,9 @@ def test_fixture_record_scores_and_cli_exit_codes(cli, tmp_path):
     assert "Traceback" not in done.stderr
     done = cli("score", "tests/fixtures/mini-record.yaml", "--format", "xml")
     assert done.returncode == 2 and "unknown format 'xml'" in done.stderr
+
+
+def test_validate_folder_skips_probe_data_files(cli):
+    done = cli("validate", "probes/tokenizer")
+    assert done.returncode == 0, done.stderr
+    assert "_catalog.yaml" not in done.stdout and "tokenizer-integrity" in done.stdout
