@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "drift" / "support"))
@@ -82,7 +82,7 @@ def clopper_pearson(k: int, n: int) -> tuple[float, float]:
     return low, high
 
 
-def one_run(client: httpx.Client, base_url: str, model: str, calls) -> list[DriftSample]:
+def one_run(client: httpx2.Client, base_url: str, model: str, calls) -> list[DriftSample]:
     """The battery sent once, call by call, with the requests exactly as planned (seeds included)."""
     out = []
     for call in calls:
@@ -119,7 +119,7 @@ def _cached_runs(variant: str, run_ids: list[str], probe, serve, reuse: bool) ->
     if todo and reuse:
         raise SystemExit(f"--reuse: {len(todo)} runs of {variant} are not cached")
     if todo:
-        with serve(variant) as server, httpx.Client(timeout=120) as client:
+        with serve(variant) as server, httpx2.Client(timeout=120) as client:
             for i, run_id in enumerate(todo):
                 started = time.perf_counter()
                 samples = one_run(client, server.base_url, "tiny-drift", probe.planned(run_id))
@@ -188,7 +188,7 @@ def reference_scenario(name: str, version: str, audits: int, alpha: float) -> di
 
     probe = find_probe("drift-core")
     alarms, tokens, t0 = 0, [], time.perf_counter()
-    with ReferenceServer("default") as server, httpx.Client(timeout=30) as client:
+    with ReferenceServer("default") as server, httpx2.Client(timeout=30) as client:
         for k in range(audits):
             server.set_version("a")
             baseline = one_run(client, server.base_url, "reference-model", probe.planned(f"ref-base-{k}"))

@@ -1,5 +1,5 @@
 """Model API clients: the OpenAI-compatible Chat Completions and Anthropic Messages dialects over
-one shared, retrying, concurrency-limited httpx transport per endpoint. See `errors` for the
+one shared, retrying, concurrency-limited httpx2 transport per endpoint. See `errors` for the
 exception tree and `retry` for the policy."""
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from httpx_sse import EventSource
+import httpx2
 
 from ..schema.evidence import ChatRequest
 from .base import ChatProvider, WireCall, optional_fields, sse_json
@@ -62,9 +61,9 @@ class AnthropicMessages(ChatProvider):
                        if isinstance(block, dict) and block.get("type") == "text")
         return text, body.get("model"), None, _usage(body.get("usage"))
 
-    async def read_stream(self, response: httpx.Response) -> dict[str, Any]:
+    async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         events: list[dict[str, Any]] = []
-        async for event in EventSource(response).aiter_sse():
+        async for event in httpx2.EventSource(response):
             if not event.data.strip():
                 continue
             data = sse_json(event.data, "event")

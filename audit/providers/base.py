@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import httpx
+import httpx2
 
 from ..schema.evidence import ChatRequest
 from .errors import TransientError
@@ -70,7 +70,7 @@ class ChatProvider(ABC):
         """(text, served model, system fingerprint, usage with OpenAI's key names) from a reply body."""
 
     @abstractmethod
-    async def read_stream(self, response: httpx.Response) -> dict[str, Any]:
+    async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         """Assemble a streamed reply into a JSON-able body; raise TransientError if it is cut short."""
 
     async def send(self, call: WireCall, request: ChatRequest) -> Reply:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-from httpx_sse import EventSource
+import httpx2
 
 from ..schema.evidence import ChatRequest
 from .base import ChatProvider, WireCall, optional_fields, sse_json
@@ -56,9 +55,9 @@ class OpenAIChat(ChatProvider):
         usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
         return message.get("content"), body.get("model"), body.get("system_fingerprint"), usage
 
-    async def read_stream(self, response: httpx.Response) -> dict[str, Any]:
+    async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         chunks: list[dict[str, Any]] = []
-        async for event in EventSource(response).aiter_sse():
+        async for event in httpx2.EventSource(response):
             if event.data.strip() == "[DONE]":
                 return {"stream": chunks}
             chunk = sse_json(event.data, "chunk")

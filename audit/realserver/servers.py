@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from .paths import cache_dir, llama_server_bin
 
@@ -108,10 +108,10 @@ class _ChildServer:
                 self.stop()
                 raise ServerFailed(message)
             try:
-                if httpx.get(self.url + self.ready_path, timeout=2).status_code == 200:
+                if httpx2.get(self.url + self.ready_path, timeout=2).status_code == 200:
                     self.startup_seconds = time.perf_counter() - started
                     return self
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 pass
             time.sleep(0.2)
         message = f"{self.name} did not answer within {self.startup_timeout:.0f} s:\n{self.log_tail()}"

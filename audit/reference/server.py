@@ -5,7 +5,7 @@ keep-alive), which gives the raw socket control that fault injection needs: a bo
 mid-way, a stalled response, a malformed JSON body.
 
     with ReferenceServer("default") as server:
-        httpx.post(server.base_url + "/chat/completions", json={...})
+        httpx2.post(server.base_url + "/chat/completions", json={...})
         server.requests.count(path="/v1/chat/completions")
         server.set_version("b")
 
@@ -278,14 +278,18 @@ class _Handler(BaseHTTPRequestHandler):
                                authorized=bool(self.headers.get("Authorization") or self.headers.get("x-api-key")))
         self._record = record
         ref.requests.add(record)  # visible at once; status and timing are filled in before replying
+        # The latency is time to first byte: the answer is prepared during it, and `_mark` waits out the rest.
+        self._reply_at = self._started + latency_seconds(behaviour.latency, key, attempt)
         try:
-            ref.sleep(latency_seconds(behaviour.latency, key, attempt))
             self._answer(path, body, anthropic, behaviour, version, fault, nonce, index, record)
         finally:
             self._record = None
+            self._reply_at = 0.0
 
     def _mark(self, status: int) -> None:
-        """Note the status and time on the current record, just before the reply goes out."""
+        """Wait until the request's latency has passed, then note the status and time on the current
+        record, just before the reply goes out."""
+        self.server.reference.sleep(getattr(self, "_reply_at", 0.0) - time.perf_counter())
         record = getattr(self, "_record", None)
         if record is not None:
             record.status = status

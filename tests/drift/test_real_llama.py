@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import httpx
+import httpx2
 import numpy as np
 import pytest
 
@@ -32,7 +32,7 @@ SEEDS = range(12)
 
 
 def _samples(server, prompt: str, seeds=SEEDS) -> list[str]:
-    with httpx.Client(timeout=120) as client:
+    with httpx2.Client(timeout=120) as client:
         out = []
         for seed in seeds:
             reply = client.post(server.base_url + "/chat/completions", json={

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 pytestmark = pytest.mark.realserver
@@ -13,7 +13,7 @@ BASE = "You are auditing a model. Count carefully."
 
 
 def _chat(server, model: str, content: str, **extra) -> dict:
-    response = httpx.post(server.base_url + "/chat/completions", timeout=120,
+    response = httpx2.post(server.base_url + "/chat/completions", timeout=120,
                           json={"model": model, "messages": [{"role": "user", "content": content}],
                                 "max_tokens": 8, **extra})
     assert response.status_code == 200, response.text
@@ -21,7 +21,7 @@ def _chat(server, model: str, content: str, **extra) -> dict:
 
 
 def test_lists_models_and_answers_chat_completions(llama_cpp_server):
-    listed = {m["id"] for m in httpx.get(llama_cpp_server.base_url + "/models", timeout=30).json()["data"]}
+    listed = {m["id"] for m in httpx2.get(llama_cpp_server.base_url + "/models", timeout=30).json()["data"]}
     assert {"tiny-llama3", "tiny-llama3-b", "tiny-qwen2"} <= listed
     body = _chat(llama_cpp_server, "tiny-llama3", "Hello world", seed=1)
     assert body["model"] == "tiny-llama3"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 pytestmark = pytest.mark.realserver
@@ -12,7 +12,7 @@ PROBES = ["The quick brown fox jumps over the lazy dog.", "東京は日本の首
 
 
 def _prompt_tokens(server, content: str) -> int:
-    response = httpx.post(server.base_url + "/chat/completions", timeout=120,
+    response = httpx2.post(server.base_url + "/chat/completions", timeout=120,
                           json={"model": "tiny-llama3", "messages": [{"role": "user", "content": content}],
                                 "max_tokens": 4, "seed": 1})
     assert response.status_code == 200, response.text
@@ -20,7 +20,7 @@ def _prompt_tokens(server, content: str) -> int:
 
 
 def test_answers_and_reports_a_fingerprint(llama_server):
-    response = httpx.post(llama_server.base_url + "/chat/completions", timeout=120,
+    response = httpx2.post(llama_server.base_url + "/chat/completions", timeout=120,
                           json={"model": "tiny-llama3", "messages": [{"role": "user", "content": "Hello"}],
                                 "max_tokens": 4, "seed": 1})
     body = response.json()
@@ -34,5 +34,5 @@ def test_differencing_and_tokenize_endpoint_match_the_vocab(llama_server, vocab_
     for probe in PROBES:
         difference = _prompt_tokens(llama_server, BASE + "\n" + probe) - base
         assert difference == vocab_count("llama-bpe", BASE + "\n" + probe) - vocab_count("llama-bpe", BASE)
-        tokens = httpx.post(llama_server.url + "/tokenize", json={"content": probe}, timeout=30).json()["tokens"]
+        tokens = httpx2.post(llama_server.url + "/tokenize", json={"content": probe}, timeout=30).json()["tokens"]
         assert len(tokens) == vocab_count("llama-bpe", probe)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from audit.reference import ReferenceServer
@@ -16,11 +16,11 @@ def server():
 
 @pytest.fixture
 def client():
-    with httpx.Client(timeout=10) as http:
+    with httpx2.Client(timeout=10) as http:
         yield http
 
 
-def chat(client: httpx.Client, server: ReferenceServer, content: str | list, **extra) -> httpx.Response:
+def chat(client: httpx2.Client, server: ReferenceServer, content: str | list, **extra) -> httpx2.Response:
     """POST a one-message (or given messages) chat completion."""
     messages = content if isinstance(content, list) else [{"role": "user", "content": content}]
     body = {"model": "reference-model", "messages": messages, **extra}

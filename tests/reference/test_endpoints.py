@@ -6,7 +6,7 @@ import json
 import warnings
 
 import bpe_openai
-import httpx
+import httpx2
 import pytest
 
 from audit.reference import ReferenceServer
@@ -89,7 +89,7 @@ def test_max_tokens_truncates_with_finish_reason_length(server, client):
     assert body["usage"]["completion_tokens"] == count(body["choices"][0]["message"]["content"])
 
 
-def _sse_data(response: httpx.Response) -> list:
+def _sse_data(response: httpx2.Response) -> list:
     events = []
     for line in response.text.splitlines():
         if line.startswith("data: "):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from audit.reference import ReferenceServer
@@ -40,8 +40,8 @@ def test_server_error_is_500(client):
 
 def test_timeout_stalls_past_the_read_timeout(client):
     with faulty("timeout", timeout_seconds=5) as server:
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.post(server.base_url + "/chat/completions", timeout=httpx.Timeout(5, read=0.3),
+        with pytest.raises(httpx2.ReadTimeout):
+            httpx2.post(server.base_url + "/chat/completions", timeout=httpx2.Timeout(5, read=0.3),
                        json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
     # leaving the block woke the stalled handler: stopping did not wait the 5 s
     assert server.requests.records[0].fault == "timeout" and server.requests.records[0].status is None
@@ -72,9 +72,9 @@ def test_malformed_event_in_a_stream(client):
 
 def test_drop_cuts_the_body(client):
     with faulty("drop") as server:
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             chat(client, server, "hi")
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             chat(client, server, "hi", stream=True)
         assert server.requests.faults() == {"drop": 2}
         # the server keeps serving other connections afterwards
@@ -90,11 +90,11 @@ def test_after_max_per_request_faults_the_same_body_is_served(client):
 
 def _fault_sequence(seed: int, prompts: list[str]) -> dict[str, str | None]:
     faults = {"seed": seed, "rate_limit": 0.1, "server_error": 0.1, "malformed_json": 0.1, "drop": 0.1}
-    with ReferenceServer("default", faults=faults) as server, httpx.Client(timeout=5) as http:
+    with ReferenceServer("default", faults=faults) as server, httpx2.Client(timeout=5) as http:
         for prompt in prompts:
             try:
                 chat(http, server, prompt)
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 pass
         by_prompt = {r.body["messages"][0]["content"]: r.fault for r in server.requests.records}
     return by_prompt
@@ -121,7 +121,7 @@ def test_many_concurrent_slow_requests_overlap():
     import time
 
     with ReferenceServer("default", latency={"fixed_ms": 200}) as server, \
-            httpx.Client(timeout=10, limits=httpx.Limits(max_connections=40)) as http:
+            httpx2.Client(timeout=10, limits=httpx2.Limits(max_connections=40)) as http:
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
             codes = list(pool.map(lambda i: chat(http, server, f"p{i}").status_code, range(32)))

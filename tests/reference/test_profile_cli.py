@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-import httpx
+import httpx2
 import pytest
 
 from audit.errors import InputError
@@ -88,7 +88,7 @@ def test_serve_reference_prints_the_base_url_and_serves():
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
-        body = httpx.post(base_url + "/chat/completions", timeout=10,
+        body = httpx2.post(base_url + "/chat/completions", timeout=10,
                           json={"model": "m", "messages": [{"role": "user", "content": "hi"}]}).json()
         assert body["system_fingerprint"] == "fp_ref_b7"
     finally:

@@ -4,7 +4,7 @@ import asyncio
 import datetime as dt
 import time
 
-import httpx
+import httpx2
 import pytest
 from rt_loopback import Loopback
 
@@ -148,13 +148,13 @@ def test_concurrency_limit_per_endpoint():
 
 
 def test_mock_transport_seam():
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         assert request.headers["authorization"] == "Bearer k"
-        return httpx.Response(200, json={"model": "x", "choices": [{"message": {"content": "ok"}}]})
+        return httpx2.Response(200, json={"model": "x", "choices": [{"message": {"content": "ok"}}]})
 
     async def go():
         async with Transport("http://mock/v1", headers=OpenAIChat.auth_headers("k"),
-                             transport=httpx.MockTransport(handler)) as transport:
+                             transport=httpx2.MockTransport(handler)) as transport:
             client = OpenAIChat(transport, "x")
             return await client.send(client.wire_call(chat()), chat())
     reply = asyncio.run(go())
