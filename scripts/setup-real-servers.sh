@@ -8,10 +8,12 @@
 #      and their test vectors (vendor/llama.cpp/models/ggml-vocab-*) into <cache>/llama-vocab/;
 #   3. with --llama-server, builds llama.cpp's C++ llama-server from the same source (about 7 minutes);
 #   4. builds the tiny random-weight GGUF models (real tokenizers, 64-wide, 2 layers) into <cache>/models/;
-#   5. with --serve, starts llama-cpp-python's server (or llama-server with --llama-server) on
+#   5. with --litellm, installs the pinned LiteLLM proxy into its own virtualenv, <cache>/litellm-venv
+#      (about 2 minutes; the tokenizer tests catch it substituting a model);
+#   6. with --serve, starts llama-cpp-python's server (or llama-server with --llama-server) on
 #      127.0.0.1 and prints its base URL.
 #
-# Usage: scripts/setup-real-servers.sh [--llama-server] [--serve] [--skip-install]
+# Usage: scripts/setup-real-servers.sh [--llama-server] [--litellm] [--serve] [--skip-install]
 # Environment:
 #   AUDIT_CACHE_DIR   cache folder (default: ${XDG_CACHE_HOME:-~/.cache}/model-integrity-audit)
 #   PYTHON            the interpreter to install into (default: .venv/bin/python of this checkout)
@@ -22,19 +24,37 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-$here/.venv/bin/python}"
 jobs="${JOBS:-$(nproc)}"
 want_llama_server=0
+want_litellm=0
 serve=0
 install=1
 for arg in "$@"; do
   case "$arg" in
     --llama-server) want_llama_server=1 ;;
+    --litellm) want_litellm=1 ;;
     --serve) serve=1 ;;
     --skip-install) install=0 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
 
 step() { printf '\n== %s\n' "$*" >&2; }
+
+# The compilers and build tools llama.cpp needs (Debian packages; installed when run as root).
+need=()
+for tool in cmake:cmake g++:g++ ninja:ninja-build; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages: ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "please install these Debian packages (as root): ${need[*]}" >&2
+    exit 1
+  fi
+fi
 timed() {  # timed LABEL COMMAND...: run, then print how long it took
   local label="$1" start end
   shift
@@ -59,10 +79,18 @@ if [[ $install == 1 ]]; then
   if [[ "$installed" == "$pinned" && "$server_ok" == "True" ]]; then
     echo "   already installed" >&2
   else
-    sdist="$("$python" -c 'from audit.realserver.vocab import sdist_path; print(sdist_path())')"
-    export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF"
-    export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
-    timed "compile + install" "$python" -m pip install --quiet "${sdist}[server]"
+    # The compiled wheel is kept in the cache, so another checkout (a fresh CI clone) installs it in seconds.
+    wheels="$cache/wheels"
+    wheel="$(ls "$wheels"/llama_cpp_python-"$pinned"-*.whl 2>/dev/null | head -n 1 || true)"
+    if [[ -z "$wheel" ]]; then
+      sdist="$("$python" -c 'from audit.realserver.vocab import sdist_path; print(sdist_path())')"
+      export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF"
+      export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
+      timed "compile" "$python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir \
+        -w "$wheels" "$sdist"
+      wheel="$(ls "$wheels"/llama_cpp_python-"$pinned"-*.whl | head -n 1)"
+    fi
+    timed "install" "$python" -m pip install --quiet --disable-pip-version-check "${wheel}[server]"
   fi
 fi
 
@@ -80,6 +108,11 @@ from audit.realserver.catalog import ensure_models
 for alias, path in ensure_models().items():
     print(f"   {alias}: {path}")
 '
+
+if [[ $want_litellm == 1 ]]; then
+  step "LiteLLM proxy (own virtualenv)"
+  timed "litellm" "$python" -m audit.realserver.litellm
+fi
 
 if [[ $serve == 1 ]]; then
   step "serving (Ctrl-C stops)"

@@ -9,6 +9,8 @@ filled by ``scripts/setup-real-servers.sh`` (or on demand by the realserver test
     <cache>/llama-vocab/ggml-vocab-<name>.gguf.out    expected token ids, one line of ints per input
     <cache>/models/tiny-<family>-s<seed>.gguf         tiny random-weight models
     <cache>/llama-server/bin/llama-server             llama.cpp's C++ server, when built
+    <cache>/wheels/llama_cpp_python-<version>-*.whl    the compiled llama-cpp-python, reused by new checkouts
+    <cache>/litellm-venv/                             the LiteLLM proxy's own virtualenv
 """
 
 from __future__ import annotations

@@ -2,31 +2,25 @@
 llama-server serving the tiny Qwen2 model, llama-server with a given chat template, and a LiteLLM proxy
 that advertises `gpt-4o` but routes to llama-cpp-python's tiny Qwen2 (a served-model substitution).
 
-LiteLLM runs from its own virtualenv (it pins rich<14 and pulls ~750 MB, so it is kept out of the
-project's): `$AUDIT_LITELLM` (the `litellm` executable), else `<cache>/litellm-venv/bin/litellm`, else
-a `litellm` next to this interpreter. With AUDIT_REQUIRE_REAL_SERVERS=1 a missing LiteLLM is installed
-there (as a missing llama-server is built); by hand:
-
-    python -m venv <cache>/litellm-venv && <cache>/litellm-venv/bin/pip install 'litellm[proxy]==1.108.7'
+LiteLLM runs from its own virtualenv (see audit.realserver.litellm; scripts/setup-real-servers.sh
+installs it). With AUDIT_REQUIRE_REAL_SERVERS=1 a missing LiteLLM is installed on first use (as a
+missing llama-server is built); by hand: `python -m audit.realserver.litellm`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from audit.realserver.paths import cache_dir
+from audit.realserver.litellm import LITELLM_VERSION, install_litellm, litellm_executable, litellm_venv
 from audit.realserver.servers import LlamaServer, _ChildServer
 from audit.realserver.testing import (llama_cpp_server, llama_server, require_real_servers,  # noqa: F401
                                       tiny_models, vocab_count)
 
-LITELLM_VERSION = "1.108.7"
 ADVERTISED = "gpt-4o"
 
 
@@ -50,26 +44,6 @@ class TemplatedLlamaServer(LlamaServer):
 @pytest.fixture(scope="session")
 def templated_llama_server(llama_server):  # noqa: F811 (llama_server skips or builds first)
     return TemplatedLlamaServer
-
-
-def litellm_venv() -> Path:
-    return cache_dir() / "litellm-venv"
-
-
-def litellm_executable() -> Path | None:
-    configured = os.environ.get("AUDIT_LITELLM")
-    candidates = [Path(configured)] if configured else []
-    candidates += [litellm_venv() / "bin" / "litellm", Path(sys.executable).parent / "litellm"]
-    return next((path for path in candidates if path.is_file()), None)
-
-
-def install_litellm() -> Path:
-    """Install the pinned LiteLLM into its own virtualenv in the cache (about 2 minutes, ~750 MB)."""
-    venv = litellm_venv()
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"litellm[proxy]=={LITELLM_VERSION}"],
-                   check=True)
-    return venv / "bin" / "litellm"
 
 
 class LiteLLMProxy(_ChildServer):
