@@ -29,10 +29,29 @@ def settings_for(probe: "DriftProbe", target: "TargetContext") -> DriftSettings:
                          kernel_length=p.kernel_length, kernel_decay=p.kernel_decay)
 
 
+MINOR_DRIFT_SHARE = 0.5
+
+
+def is_minor_drift(report: DriftReport) -> bool:
+    """Drift confined to a minority of the probe items: integrity-v1's `minor-drift` level.
+
+    The items are the temperature-0 prompts, whose answers are checked one by one; drift counts as
+    minor when fewer than half of them changed. Without such prompts the extent is unknown, and the
+    drift is not minor. The alarm (`audit drift` exit 1) follows the verdict either way.
+    """
+    fixed = report.test("fixed_agreement")
+    return (report.verdict == "drift" and fixed is not None and fixed.effect is not None
+            and fixed.effect < MINOR_DRIFT_SHARE)
+
+
 def _behaviour_message(report: DriftReport) -> str:
     top = report.strongest
     lead = (f"Drift detected (p = {report.p_value:.3g} <= {report.level:.3g})" if report.verdict == "drift"
             else f"No drift detected (p = {report.p_value:.3g} > {report.level:.3g})")
+    fixed = report.test("fixed_agreement")
+    if report.verdict == "drift" and fixed is not None and fixed.effect is not None:
+        extent = "a minority" if is_minor_drift(report) else "at least half"
+        lead += f"; {extent} of the temperature-0 answers changed ({fixed.effect:.0%} of {fixed.prompts} prompts)"
     if top is None:
         return lead + "."
     return (f"{lead}; strongest signal: {TEST_TITLES.get(top.name, top.name)} (p = {top.p_value:.3g}, "
@@ -79,8 +98,8 @@ def drift_findings(probe: "DriftProbe", target: "TargetContext", baseline: Seque
         behaviour = make("behaviour-stable", "not_available",
                          "Too few answers in both runs for the same prompts to test for drift.", values, ids)
     else:
-        behaviour = make("behaviour-stable", "fail" if report.verdict == "drift" else "pass",
-                         _behaviour_message(report), values, ids)
+        outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report) else "fail")
+        behaviour = make("behaviour-stable", outcome, _behaviour_message(report), values, ids)
     fp = report.fingerprint
     fp_values = fp.model_dump(mode="json")
     if not fp.observed:

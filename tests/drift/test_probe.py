@@ -86,3 +86,24 @@ def test_bad_parameters_are_located():
         build_probe(definition)
     fields = {p.field for p in exc.value.problems}
     assert "parameters.open.repeats" in fields and "parameters.bogus" in fields
+
+
+def test_drift_on_a_minority_of_items_is_minor_and_scores_the_partial_level():
+    from audit.content import content_dir, load_rubric_file
+    from audit.score import score_indicator
+
+    probe = load_probe_file(SMALL_BATTERY)
+    base = _answers(probe, lambda k: f"answer to {k.split('/')[1]}")
+    # every sampled (open) answer changes, the temperature-0 (fixed) ones do not: drift on a minority of items
+    changed = _answers(probe, lambda k: (f"answer to {k.split('/')[1]}" if k.startswith("fixed/")
+                                         else f"a wholly different reply number {k}"))
+    found = {f.check: f for f in probe.evaluate(_target({"drift_baseline": list(base.values())}), changed)}
+    behaviour = found["behaviour-stable"]
+    assert behaviour.values["verdict"] == "drift"
+    assert behaviour.outcome == "partial"
+    assert "a minority of the temperature-0 answers changed (0% of" in behaviour.message
+
+    rubric = load_rubric_file(content_dir("rubrics") / "integrity-v1.yaml").rubric
+    indicator = next(i for d in rubric.domains for c in d.criteria for i in c.indicators if i.id == "behaviour-stable")
+    result = score_indicator(indicator, None, [behaviour])
+    assert (result.points, result.level, result.state) == (1, "minor-drift", "partial")
