@@ -3,12 +3,14 @@
     python -m audit.realserver.serve                  # llama-cpp-python's server, every default model
     python -m audit.realserver.serve --llama-server   # llama.cpp's llama-server, the first model
 
-Prints the base URL on the first line of stdout, the served model aliases on stderr.
+Prints the base URL on the first line of stdout, the served model aliases on stderr. Ctrl-C or
+SIGTERM stops the server with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -21,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llama-server", action="store_true", help="serve with llama.cpp's C++ llama-server")
     parser.add_argument("--port", type=int, default=None, help="port (a free one by default)")
     args = parser.parse_args(argv)
+    # SIGTERM (kill, a service manager) unwinds like Ctrl-C, so the server child is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     models = served_models()
     if args.llama_server:
         first = models[0]

@@ -46,3 +46,29 @@ def test_same_seed_repeats_and_other_weights_differ(llama_cpp_server):
     first = text("tiny-llama3", 7)
     assert text("tiny-llama3", 7) == first
     assert text("tiny-llama3-b", 7) != first
+
+
+def test_serve_command_stops_its_server_on_sigterm(tiny_models):
+    """`python -m audit.realserver.serve` under kill (SIGTERM) leaves no server child behind."""
+    import signal
+    import subprocess
+    import sys
+
+    from audit.realserver.servers import llama_cpp_python_status
+    from audit.realserver.testing import unavailable
+
+    if reason := llama_cpp_python_status():
+        unavailable(reason)
+    proc = subprocess.Popen([sys.executable, "-m", "audit.realserver.serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        assert httpx2.get(base_url + "/models", timeout=30).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        with pytest.raises(httpx2.TransportError):
+            httpx2.get(base_url + "/models", timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
