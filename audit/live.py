@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from .budget import Budget, Caps, Plan, Prices, plan_probe
 from .collect import Collector, ProbeProgress
-from .errors import InputError, OutputError, Problem
+from .errors import InputError, Problem
 from .evidence import EvidenceLog, has_response, latest
 from .probes.base import ProbeKind
 from .probes.registry import find_probe, shipped_probe_files, load_probe_file
@@ -144,20 +144,16 @@ def finish(folder: RunFolder, spec: RunSpec, warn: Callable[[str], None] = lambd
            history: Path | None = None, record: bool = False) -> tuple[AuditResult, list[Path]]:
     """Score the run from its evidence and write result.json, findings.json and the card.
 
-    With `history` (a database path): `record` stores the run there first, and the card shows the
-    model's drift timeline when the database holds drift audits of it.
+    The card shows the identity and tokenizer findings and, with `history` (a database path), the
+    model's drift timeline when the database holds drift audits of it; `record` stores the run there
+    first. `audit rescore` calls this too, so both write the same card.
     """
     from .drift.recording import record_run
-    from .drift.timeline import card_sections
+    from .render.probe_sections import probe_sections
 
     result = score_run(folder, spec, warn)
-    sections = []
-    if history is not None:
-        if record:
-            record_run(history, result, requested_model=spec.target.model, warn=warn,
-                       baseline=spec.context.get("drift_baseline_name"))
-        try:
-            sections = card_sections(result, spec.target.model, history)
-        except OutputError as exc:
-            warn(f"{exc}; the card has no drift timeline")
+    if history is not None and record:
+        record_run(history, result, requested_model=spec.target.model, warn=warn,
+                   baseline=spec.context.get("drift_baseline_name"))
+    sections = probe_sections(result, model=spec.target.model, history=history, warn=warn)
     return result, write_outputs(folder, result, sections)

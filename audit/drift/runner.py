@@ -129,7 +129,7 @@ def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: st
     from ..live import collect_live, prepare
     from ..runs import RunFolder, probes_of, score_run, write_outputs
     from .findings import report_of
-    from .timeline import card_sections
+    from ..render.probe_sections import probe_sections
 
     base_spec = RunFolder(baseline_dir).load_spec()
     drift_probes = [d for d in base_spec.probes if d.kind == "drift"]
@@ -155,8 +155,7 @@ def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: st
     if history_db is not None:
         history_id = record_run(history_db, result, kind="drift", baseline=baseline_name,
                                 requested_model=target.model)
-    sections = card_sections(result, target.model, history_db) if history_db is not None else []
-    written = write_outputs(prepared.folder, result, sections)
+    written = write_outputs(prepared.folder, result, probe_sections(result, model=target.model, history=history_db))
     written.append(write_text_atomic(prepared.folder.root / "drift.json", json.dumps(
         {"baseline": str(baseline_dir), "alpha": report.alpha, "period": period, "history_id": history_id,
          "report": report.model_dump(mode="json")}, indent=2) + "\n"))

@@ -10,61 +10,64 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..render.view import OUTCOME_LABELS, Section
+from ..render.check_table import CheckRow, by_probe, check_row
+from ..render.view import Section
 from ..schema.finding import Finding
 from .assess import CHECKS
 from .stats import percent
 
-__all__ = ["IdentityRow", "IdentityQuote", "IdentitySection", "identity_sections"]
+__all__ = ["IdentityQuote", "IdentitySection", "identity_sections"]
 
 TITLES = {"self-identification": "Names the declared identity", "no-competitor-claim": "Never names another vendor",
           "spoof-resistance": "Keeps its identity under a spoofing system prompt",
           "stated-facts": "Stated cutoff and context window", "served-model": "Response `model` field"}
-RATES = {"self-identification": ("consistency_rate", False), "no-competitor-claim": ("competitor_claim_rate", False),
-         "spoof-resistance": ("spoof_flip_rate", False)}
+RATES = {"self-identification": "consistency_rate", "no-competitor-claim": "competitor_claim_rate",
+         "spoof-resistance": "spoof_flip_rate"}
+QUOTES_PER_CHECK = 2
+MODES = {"none": "no system prompt", "neutral": "neutral system prompt", "spoof": "spoofing system prompt"}
+CLASSES = {"match": "names the declared identity", "competitor": "names another vendor's model",
+           "same_vendor_other": "right vendor, another model", "declines": "declines to say",
+           "no_identity": "states no identity"}
 
 
 @dataclass
 class IdentityQuote:
-    check: str
+    check: str  # the title of the check it is evidence for
     exchange: str
-    where: str  # "fr · spoof (as Claude 3.5 Sonnet)"
+    where: str  # "fr · spoofing system prompt (as Claude 3.5 Sonnet)"
     text: str
     lang: str = ""
-
-
-@dataclass
-class IdentityRow:
-    check: str
-    title: str
-    outcome: str
-    outcome_label: str
-    measure: str  # "94% (95% CI 87–97%), n = 82"
-    message: str
+    verdict: str = ""  # "names another vendor's model (names OpenAI / ChatGPT)"
 
 
 @dataclass
 class IdentitySection:
     summary: str
-    rows: list[IdentityRow] = field(default_factory=list)
+    rows: list[CheckRow] = field(default_factory=list)
     quotes: list[IdentityQuote] = field(default_factory=list)
     fingerprints: str = ""
+
+
+def _rate(values: dict, key: str) -> str:
+    """'94% (95% CI 87–97%), n = 82' from a rate's values, or '' when it has no sample."""
+    if not values.get(f"{key}_n"):
+        return ""
+    return (f"{percent(values[key])} (95% CI {percent(values[f'{key}_ci_low'])}–{percent(values[f'{key}_ci_high'])}), "
+            f"n = {values[f'{key}_n']}")
 
 
 def _measure(finding: Finding) -> str:
     v = finding.values
     if finding.check in RATES:
-        key = RATES[finding.check][0]
-        if v.get(f"{key}_n"):
-            return (f"{percent(v[key])} (95% CI {percent(v[f'{key}_ci_low'])}–{percent(v[f'{key}_ci_high'])}), "
-                    f"n = {v[f'{key}_n']}")
-        return "no answers"
+        return _rate(v, RATES[finding.check]) or "no answers"
     if finding.check == "stated-facts":
         parts = []
         for name, label in (("knowledge_cutoff", "cutoff"), ("context_window", "context")):
             fact = v.get(name) or {}
             stated = ", ".join(fact.get("stated") or {}) or "none"
-            parts.append(f"{label}: declared {fact.get('declared') or 'n/a'}, stated {stated}")
+            agreement = _rate(fact, "agreement_rate")
+            parts.append(f"{label}: declared {fact.get('declared') or 'n/a'}, stated {stated}"
+                         + (f"; agrees {agreement}" if agreement else ""))
         return "; ".join(parts)
     if finding.check == "served-model":
         served = ", ".join(f"{m} ×{c}" for m, c in (v.get("served_models") or {}).items()) or "none"
@@ -74,41 +77,42 @@ def _measure(finding: Finding) -> str:
 
 def _quotes(finding: Finding) -> list[IdentityQuote]:
     out = []
+    title = TITLES.get(finding.check, finding.check)
     for q in finding.values.get("quotes") or []:
         if "answer" in q:
-            where = f"{q.get('lang', '')} · {q.get('mode', '')}"
+            where = f"{q.get('lang', '')} · {MODES.get(q.get('mode', ''), q.get('mode', ''))}"
             if q.get("spoofed_as"):
                 where += f" (as {q['spoofed_as']})"
-            out.append(IdentityQuote(finding.check, q["exchange"], where, q["answer"], q.get("lang", "")))
+            verdict = CLASSES.get(q.get("class", ""), q.get("class", ""))
+            out.append(IdentityQuote(title, q["exchange"], where, q["answer"], q.get("lang", ""), verdict))
         elif "served" in q:
-            out.append(IdentityQuote(finding.check, q["exchange"], "response model field",
+            out.append(IdentityQuote(title, q["exchange"], "response model field",
                                      f"requested {q.get('requested')}, served {q['served']}"))
     return out
 
 
+def _summary(values: dict) -> str:
+    return (f"{values.get('calls_used', '?')} calls of a planned {values.get('calls_planned', '?')}"
+            + (f"; stopped early once every check was decided, saving {values['calls_saved']}."
+               if values.get("stopped_early") else "."))
+
+
 def identity_sections(findings: Iterable[Finding]) -> list[Section]:
     """One card section per identity probe instance found among `findings`."""
-    by_probe: dict[str, dict[str, Finding]] = {}
-    for f in findings:
-        if f.kind == "identity":
-            by_probe.setdefault(f.probe_id, {})[f.check] = f
     sections = []
-    for probe_id, checks in by_probe.items():
-        rows, quotes = [], []
+    for probe_id, checks in by_probe(findings, "identity").items():
+        rows, quotes, seen = [], [], set()
         for check in CHECKS:
             f = checks.get(check)
             if f is None:
                 continue
-            rows.append(IdentityRow(check, TITLES[check], f.outcome, OUTCOME_LABELS.get(f.outcome, f.outcome),
-                                    _measure(f), f.message))
-            quotes += _quotes(f)[:2]
-        any_f = next(iter(checks.values()))
-        v = any_f.values
-        summary = (f"{v.get('calls_used', '?')} calls of a planned {v.get('calls_planned', '?')}"
-                   + (f"; stopped early once every check was decided, saving {v['calls_saved']}."
-                      if v.get("stopped_early") else "."))
+            rows.append(check_row(f, TITLES[check], _measure(f)))
+            fresh = [q for q in _quotes(f) if q.exchange not in seen][:QUOTES_PER_CHECK]
+            seen.update(q.exchange for q in fresh)
+            quotes += fresh
         served = checks.get("served-model")
         prints = ", ".join(served.values.get("system_fingerprints") or []) if served else ""
-        sections.append(Section(title=f"Identity consistency ({probe_id})", partial="identity.html",
-                                data=IdentitySection(summary, rows, quotes, prints)))
+        data = IdentitySection(_summary(next(iter(checks.values())).values), rows, quotes, prints)
+        sections.append(Section(title=f"Identity consistency ({probe_id})", partial="identity.html", data=data,
+                                covers=(probe_id,)))
     return sections

@@ -1,4 +1,5 @@
-"""The card as Markdown (GitHub flavoured): summary, criteria table, indicators, findings, evidence.
+"""The card as Markdown (GitHub flavoured): summary, criteria table, indicators, findings, probe
+sections (identity, tokenizer, drift timeline; compact tables, no chart), evidence.
 
 All text from records is escaped, so a quote or a name cannot inject markup or links; only
 http(s) sources become links.
@@ -110,7 +111,71 @@ def _findings(v: CardView) -> list[str]:
         lines += [f"- **{f.outcome_label}** — `{f.kind}` · {md_escape(f.probe_id)} · `{f.check}`: "
                   f"{md_escape(f.message)}"]
         lines += [f"  - {md_escape(k)}: {md_escape(val)}" for k, val in f.values]
+        if f.section_title:
+            lines.append(f"  - presented in {md_escape(f.section_title)}")
+        if f.exchanges:
+            more = f" and {f.more_exchanges} more" if f.more_exchanges else ""
+            lines.append(f"  - exchanges: {md_escape(f.exchanges)}{more}")
+        if f.omitted_values or f.more_exchanges:
+            lines.append("  - every value and exchange id: findings.json")
     return lines + [""]
+
+
+def _code(text: str) -> str:
+    return f"`{str(text).replace('`', '')}`"
+
+
+def _check_table(rows) -> list[str]:
+    lines = ["| Check | Outcome | Measured |", "|---|---|---|"]
+    lines += [f"| {md_escape(r.title)} | {r.outcome_label} | {md_escape(r.measure)}"
+              + (f"<br>{md_escape(r.message)}" if r.message else "") + " |" for r in rows]
+    return lines + [""]
+
+
+def _identity_md(data) -> list[str]:
+    lines = [md_escape(data.summary + " Rates with their 95% confidence interval (Wilson) and n."), ""]
+    lines += _check_table(data.rows)
+    if data.quotes:
+        lines += ["Quoted answers:", ""]
+        lines += [f"- “{md_escape(q.text)}” — " + (f"**{md_escape(q.verdict)}** · " if q.verdict else "")
+                  + f"{md_escape(q.where)} · for “{md_escape(q.check)}” · evidence {_code(q.exchange)}"
+                  for q in data.quotes]
+        lines.append("")
+    if data.fingerprints:
+        lines += [md_escape(f"system_fingerprint values seen: {data.fingerprints}"), ""]
+    return lines
+
+
+def _tokenizer_md(data) -> list[str]:
+    lines = [md_escape(data.summary), ""]
+    if data.facts:
+        lines += [f"- **{md_escape(f.label)}:** {md_escape(f.value)}" for f in data.facts] + [""]
+    lines += _check_table(data.rows)
+    if data.exchanges:
+        lines += ["Evidence (exchange ids in evidence.jsonl): " + ", ".join(_code(x) for x in data.exchanges), ""]
+    return lines
+
+
+def _drift_md(data) -> list[str]:
+    lines = [md_escape(data.summary), "", "| Audit | Verdict | p | Level | Fingerprint | Score | Baseline |",
+             "|---|---|---:|---:|---|---:|---|"]
+    lines += [f"| {r.date} | {md_escape(r.verdict)} | {r.p_value} | {r.level} | {r.fingerprint} | {r.score} "
+              f"| {md_escape(r.baseline)} |" for r in data.rows]
+    return lines + [""]
+
+
+_SECTION_MARKDOWN = {"identity.html": _identity_md, "tokenizer.html": _tokenizer_md, "drift.html": _drift_md}
+
+
+def _sections(v: CardView) -> list[str]:
+    """Each extra section under its title; a section with no Markdown form shows its title only."""
+    lines = []
+    for section in v.sections:
+        lines += [f"## {md_escape(section.title)}", ""]
+        render = _SECTION_MARKDOWN.get(section.partial)
+        if render is not None and section.data is not None:
+            lines += render(section.data)
+    return lines
 
 
 def _sources(v: CardView) -> list[str]:
@@ -134,7 +199,7 @@ def view_markdown(v: CardView) -> str:
     parts = [_header(v), _summary(v)]
     if v.audit_note:
         parts.append(["## Audit note", "", md_escape(v.audit_note), ""])
-    parts += [_details(v), _findings(v), _sources(v), _provenance(v)]
+    parts += [_details(v), _sections(v), _findings(v), _sources(v), _provenance(v)]
     return "\n".join(line for part in parts for line in part).rstrip("\n") + "\n"
 
 

@@ -132,8 +132,12 @@ class FindingView:
     outcome: str
     outcome_label: str
     message: str
-    values: list[tuple[str, str]]
-    exchanges: str | None
+    values: list[tuple[str, str]]  # the scalar values; structured ones are only in findings.json
+    exchanges: str | None  # the first few exchange ids
+    omitted_values: int = 0
+    more_exchanges: int = 0
+    section_title: str = ""  # the card section presenting this finding in full, if any
+    section_anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ class Section:
     partial: str
     data: Any = None
     anchor: str = ""
+    covers: tuple[str, ...] = ()  # probe ids whose findings this section presents in full
 
     def __post_init__(self) -> None:
         if not _PARTIAL_NAME.match(self.partial):
@@ -344,12 +349,30 @@ def _domain_view(domain: DomainResult, sources: _SourceIndex) -> DomainView:
         tone=_tone(percent), criteria=[_criterion_view(c, domain, sources) for c in domain.criteria])
 
 
-def _finding_view(finding: Finding) -> FindingView:
+CARD_EXCHANGES = 6  # exchange ids a finding lists on the card; findings.json has them all
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return len(value) <= 8 and all(isinstance(v, (str, int, float, bool)) or v is None for v in value)
+    return not isinstance(value, dict)
+
+
+def _finding_view(finding: Finding, section: Section | None = None) -> FindingView:
+    """A finding as the card lists it: message, scalar values and the first exchange ids.
+
+    Structured values (per-language tables, quotes, distances) and long id lists stay in
+    findings.json beside the card. A finding that a probe section presents lists no values here,
+    only a pointer to that section.
+    """
+    scalar = [] if section else [(str(k), format_value(v)) for k, v in finding.values.items() if _is_scalar(v)]
+    shown = finding.exchanges[:CARD_EXCHANGES]
     return FindingView(
         probe_id=finding.probe_id, kind=finding.kind, check=finding.check, outcome=finding.outcome,
-        outcome_label=OUTCOME_LABELS[finding.outcome], message=finding.message,
-        values=[(str(k), format_value(v)) for k, v in finding.values.items()],
-        exchanges=", ".join(finding.exchanges) or None)
+        outcome_label=OUTCOME_LABELS[finding.outcome], message=finding.message, values=scalar,
+        exchanges=", ".join(shown) or None, omitted_values=len(finding.values) - len(scalar),
+        more_exchanges=len(finding.exchanges) - len(shown),
+        section_title=section.title if section else "", section_anchor=section.anchor if section else "")
 
 
 def _stamps(result: AuditResult) -> list[Stamp]:
@@ -384,6 +407,8 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
     domains = [_domain_view(d, sources) for d in result.domains]
     not_assessed = result.max_total - result.assessed_max
     audit_day = result.assessed_on or result.generated_at.date()
+    sections = list(sections or [])
+    presented_in = {probe_id: section for section in sections for probe_id in section.covers}
     return CardView(
         title=f"{_full_name(t.vendor, t.model)} — {result.rubric.title} report card",
         vendor=t.vendor, model=t.model, api_id=t.api_id, snapshot=t.snapshot,
@@ -397,9 +422,10 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
         coverage_text=f"{_number(result.coverage)}%", provisional=result.coverage < 100,
         not_assessed_points=not_assessed, score_note=_score_note(result, not_assessed),
         audit_note=result.audit_note, domains=domains,
-        findings=[_finding_view(f) for f in result.findings], sources=sources.sources, stamps=_stamps(result),
+        findings=[_finding_view(f, presented_in.get(f.probe_id)) for f in result.findings],
+        sources=sources.sources, stamps=_stamps(result),
         generated=format_datetime(result.generated_at), tool=f"{result.tool.name} {result.tool.version}",
-        sections=list(sections or []))
+        sections=sections)
 
 
 def _file_part(text: str) -> str:

@@ -7,14 +7,16 @@ from audit.identity.card import identity_sections
 from audit.identity.personas import COMPETITOR, CONTEXT, CUTOFF, OWN
 
 
-def test_section_shows_rates_intervals_and_quotes(probe, target, drive):
-    def respond(key, request):
-        lang, question = key.split(".")[:2]
-        table = {"cutoff": CUTOFF, "context": CONTEXT}.get(question, OWN)
-        if question == "who-direct" and key.endswith("r0") and lang == "fr":
-            table = COMPETITOR
-        return table[lang], "reference-model"
+def respond(key, request):
+    """Own answers everywhere, except a competitor's name in French to the direct question, first round."""
+    lang, question = key.split(".")[:2]
+    table = {"cutoff": CUTOFF, "context": CONTEXT}.get(question, OWN)
+    if question == "who-direct" and key.endswith("r0") and lang == "fr":
+        table = COMPETITOR
+    return table[lang], "reference-model"
 
+
+def test_section_shows_rates_intervals_and_quotes(probe, target, drive):
     findings = probe.evaluate(target, drive(probe, target, respond))
     [section] = identity_sections(findings)
     assert section.partial == "identity.html"
@@ -26,3 +28,17 @@ def test_section_shows_rates_intervals_and_quotes(probe, target, drive):
     html = env.get_template("sections/identity.html").render(data=section.data)
     assert "ChatGPT" in html and "identity-consistency/fr.who-direct" in html
     assert "Quoted answers" in html and 'lang="fr"' in html
+
+
+def test_quotes_say_what_the_answer_was_classed_as_and_markdown_shows_them(probe, target, drive):
+    from audit.render.markdown import _identity_md
+
+    [section] = identity_sections(probe.evaluate(target, drive(probe, target, respond)))
+    competitor = [q for q in section.data.quotes if "ChatGPT" in q.text]
+    assert competitor and competitor[0].verdict == "names another vendor's model"
+    assert len({q.exchange for q in section.data.quotes}) == len(section.data.quotes)  # each answer quoted once
+    facts = next(r for r in section.data.rows if r.check == "stated-facts")
+    assert "agrees 100% (95% CI" in facts.measure
+    md = "\n".join(_identity_md(section.data))
+    assert "| Never names another vendor |" in md and "95% CI" in md
+    assert "**names another vendor's model**" in md and "`identity-consistency/fr.who-direct" in md
