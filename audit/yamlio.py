@@ -131,7 +131,7 @@ def validate_model(model: type[BaseModel], data: Any, lines: LineMap, file: str)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = _data_path(data, err["loc"])
+            loc = _data_path(data, tuple(err.get("ctx", {}).get("path") or err["loc"]))
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key"

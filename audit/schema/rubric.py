@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .base import NonEmpty, Slug, Strict
 
@@ -145,19 +146,23 @@ class Rubric(Strict):
     @model_validator(mode="after")
     def _ids_unique(self) -> "Rubric":
         seen: dict[str, str] = {}
-        for kind, ident in self._all_ids():
+        for kind, ident, path in self._all_ids():
             if ident in seen:
-                raise ValueError(f"duplicate id {ident!r} ({kind}; already used by a {seen[ident]})")
+                # `path` in the context lets a YAML loader point at the duplicate's own line
+                message = f"duplicate id {ident!r} ({kind}; already used by a {seen[ident]})"
+                raise PydanticCustomError("duplicate_id", message.replace("{", "{{").replace("}", "}}"),
+                                          {"path": path})
             seen[ident] = kind
         return self
 
     def _all_ids(self):
-        for d in self.domains:
-            yield "domain", d.id
-            for c in d.criteria:
-                yield "criterion", c.id
-                for i in c.indicators:
-                    yield "indicator", i.id
+        """(kind, id, location in the rubric data) of every domain, criterion and indicator."""
+        for a, d in enumerate(self.domains):
+            yield "domain", d.id, ("domains", a, "id")
+            for b, c in enumerate(d.criteria):
+                yield "criterion", c.id, ("domains", a, "criteria", b, "id")
+                for n, i in enumerate(c.indicators):
+                    yield "indicator", i.id, ("domains", a, "criteria", b, "indicators", n, "id")
 
     @property
     def max_points(self) -> int:

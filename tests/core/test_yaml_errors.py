@@ -85,7 +85,7 @@ RUBRIC_HEAD = "id: r\nversion: 1\ntitle: T\n"
     # duplicate ids
     ("domains:\n  - id: d\n    title: D\n    criteria:\n      - id: d\n        title: C\n        question: Q?\n"
      "        max_points: 1\n        indicators:\n          - {id: i, title: I, definition: Dq, threshold: T, points: 1}\n",
-     ":1: (top level): duplicate id 'd' (criterion; already used by a domain)"),
+     ":8: domains[0].criteria[0].id: duplicate id 'd' (criterion; already used by a domain)"),
 ])
 def test_bad_rubrics(tmp_path, body, expected):
     path = write(tmp_path, "r.yaml", RUBRIC_HEAD + body)
