@@ -43,6 +43,10 @@ fi
 echo "setup: installing the tool and its test dependencies into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# OpenAI encoding files no installed package holds (r50k_base, from openai-whisper's sdist on PyPI),
+# checked against tiktoken's published sha256 and cached; seconds, once.
+echo "setup: storing the verified OpenAI tokenizer files"
+.venv/bin/audit tokenizers fetch >/dev/null
 
 if [ "${1:-}" != "--no-card" ]; then
   .venv/bin/audit validate
