@@ -222,5 +222,5 @@ def test_audit_run_fills_tokenizer_integrity_from_the_probe(request, tmp_path, c
     assert findings["tokenizer-match"]["values"]["observed_class"] == "llama-3"
     assert findings["hidden-overhead"]["values"]["overhead_tokens"] == 10
     card = next((folder / "card").glob("*.md")).read_text(encoding="utf-8")
-    assert "observed\\_class: llama-3" in card and "10 tokens of overhead" in card
+    assert "**Observed tokenizer:** llama-3" in card and "10 tokens of overhead" in card
     assert "completion\\_tokens" in card
