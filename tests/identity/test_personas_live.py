@@ -11,9 +11,11 @@ from audit.reference.profile import Profile
 
 
 def audit(probe, persona: str, seed: int = 3):
+    """One audit, reproducible: the persona samples by the order requests arrive (a per-request nonce, as
+    an API without a seed), so calls go one at a time and arrive in plan order."""
     profile = Profile.model_validate(persona_profile(persona, probe.params, seed=seed))
     with ReferenceServer(profile) as server:
-        result = audit_endpoint(probe, server.base_url)
+        result = audit_endpoint(probe, server.base_url, concurrency=1)
         sent = server.requests.count(path="/v1/chat/completions")
     assert sent == result.calls  # nothing sent twice, nothing lost
     return result
