@@ -7,6 +7,7 @@ few quoted answers with their exchange ids, so a reader can look each one up in 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -38,6 +39,17 @@ class IdentityQuote:
     text: str
     lang: str = ""
     verdict: str = ""  # "names another vendor's model (names OpenAI / ChatGPT)"
+
+    @property
+    def direction(self) -> str:
+        """'rtl' when the answer's first strong character is right-to-left (Arabic, Hebrew), else 'ltr'."""
+        for char in self.text:
+            kind = unicodedata.bidirectional(char)
+            if kind in ("R", "AL"):
+                return "rtl"
+            if kind == "L":
+                return "ltr"
+        return "ltr"
 
 
 @dataclass

@@ -42,3 +42,11 @@ def test_quotes_say_what_the_answer_was_classed_as_and_markdown_shows_them(probe
     md = "\n".join(_identity_md(section.data))
     assert "| Never names another vendor |" in md and "95% CI" in md
     assert "**names another vendor's model**" in md and "`identity-consistency/fr.who-direct" in md
+
+
+def test_quotes_carry_their_writing_direction():
+    from audit.identity.card import IdentityQuote
+
+    assert IdentityQuote("c", "x", "ar", "أنا Reference Model 1.0").direction == "rtl"
+    assert IdentityQuote("c", "x", "en", "I am ChatGPT, سلام").direction == "ltr"
+    assert IdentityQuote("c", "x", "ja", "「私はClaudeです」").direction == "ltr"  # no strong character first: CJK is L
