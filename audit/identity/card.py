@@ -28,7 +28,7 @@ QUOTES_PER_CHECK = 2
 MODES = {"none": "no system prompt", "neutral": "neutral system prompt", "spoof": "spoofing system prompt"}
 CLASSES = {"match": "names the declared identity", "competitor": "names another vendor's model",
            "same_vendor_other": "right vendor, another model", "declines": "declines to say",
-           "no_identity": "states no identity"}
+           "no_identity": "names no catalogued model or vendor"}
 
 
 @dataclass
