@@ -65,6 +65,8 @@ def _header(v: CardView) -> list[str]:
              f"(rubric `{v.rubric_id}` v{md_escape(v.rubric_version)})", "", " · ".join(facts), "", score, ""]
     if v.provisional:
         lines += [f"> {md_escape(v.score_note)}", ""]
+    if v.live_note:
+        lines += [md_escape(v.live_note), ""]
     return lines
 
 

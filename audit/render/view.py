@@ -17,6 +17,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +199,7 @@ class CardView:
     stamps: list[Stamp]
     generated: str
     tool: str
+    live_note: str = ""  # for a live audit: the probes run, their outcomes, the endpoint and run
     sections: list[Section] = field(default_factory=list)
 
     @property
@@ -395,6 +397,18 @@ def _score_note(result: AuditResult, not_assessed: int) -> str:
             f"{not_assessed} point{'s' if not_assessed != 1 else ''} not assessed count as 0 until evidence exists.")
 
 
+def _live_note(result: AuditResult) -> str:
+    """One sentence on page 1 of a live audit's card: which probes ran, what they found, against what."""
+    if not result.run_id or not result.findings:
+        return ""
+    probes = sorted({f.probe_id for f in result.findings})
+    counts = Counter(f.outcome for f in result.findings)
+    found = ", ".join(f"{counts[o]} {OUTCOME_LABELS[o].lower()}" for o in OUTCOME_LABELS if counts[o])
+    where = f" against {result.target.endpoint}" if result.target.endpoint else ""
+    return (f"Live probes: {', '.join(probes)}{where} (run {result.run_id}); "
+            f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}: {found}.")
+
+
 def _full_name(vendor: str, model: str) -> str:
     """"Vendor Model", without repeating a vendor the model's name already starts with."""
     return model if model.lower().startswith(vendor.lower()) else f"{vendor} {model}"
@@ -421,6 +435,7 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
         tone=_grade_tone(result.grade, result.percent), coverage=result.coverage,
         coverage_text=f"{_number(result.coverage)}%", provisional=result.coverage < 100,
         not_assessed_points=not_assessed, score_note=_score_note(result, not_assessed),
+        live_note=_live_note(result),
         audit_note=result.audit_note, domains=domains,
         findings=[_finding_view(f, presented_in.get(f.probe_id)) for f in result.findings],
         sources=sources.sources, stamps=_stamps(result),

@@ -103,3 +103,18 @@ def test_the_pdf_card_prints_the_sections(run_folder):
     assert re.search(r"\(95% CI \d+(\.\d)?%–\d+(\.\d)?%\), n = \d+", text)
     assert "TOKENIZER INTEGRITY (TOKENIZER-INTEGRITY)" in text.upper() and "o200k_harmony" in text
     assert "Presented in Identity consistency" in text  # the findings list points at the section
+
+
+def test_page_one_says_which_probes_ran_against_what(run_folder):
+    html, md = _card(run_folder, ".html"), _card(run_folder, ".md")
+    line = re.search(r"Live probes: identity-consistency, tokenizer-integrity against http://127\.0\.0\.1:\d+/v1 "
+                     r"\(run cards\); \d+ findings: \d+ pass, [^.]*\.", html)
+    assert line and html.index("Live probes:") < html.index("<h2>Criteria at a glance</h2>")
+    assert "Live probes: identity-consistency, tokenizer-integrity" in md
+
+
+def test_a_disclosure_only_card_has_no_live_line(tmp_path):
+    from audit.pipeline import score_record
+    from audit.render.html import result_html
+
+    assert "Live probes:" not in result_html(score_record("data/disclosures/openai/gpt-5.4-mini.yaml"))
