@@ -7,9 +7,8 @@ renderer both read these rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ..schema.finding import Finding
 from .view import OUTCOME_LABELS
@@ -33,7 +32,7 @@ def check_row(finding: Finding, title: str, measure: str) -> CheckRow:
                     measure, finding.message)
 
 
-def exchange_ids(findings) -> list[str]:
+def exchange_ids(findings: Iterable[Finding]) -> list[str]:
     """The exchange ids the findings cite, each once, in order of first citation."""
     return list(dict.fromkeys(ref for f in findings for ref in f.exchanges))
 
