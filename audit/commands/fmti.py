@@ -79,11 +79,14 @@ def reproduce_cmd(
 
 @reports_errors
 def compare(
-        records: Annotated[list[Path], typer.Argument(help="Disclosure records (YAML) or folders of them.")],
+        records: Annotated[list[Path], typer.Argument(
+            help="Disclosure records (YAML), live audits (a run folder or its result.json), or folders of them.")],
         out: Annotated[Path, typer.Option(help="Folder for compare.html and compare.pdf.")],
         rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the records' own by default.")] = None,
         pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True) -> None:
-    """Compare several models in one HTML + PDF report: ranking, heatmaps by domain and subdomain."""
+    """Compare several models in one HTML + PDF report: ranking, heatmaps by domain and subdomain.
+
+    A live audit counts as its run scored it, probe-backed indicators included."""
     from ..render.compare import write_comparison
 
     for path in write_comparison(records, out, rubric, pdf=pdf):

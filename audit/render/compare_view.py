@@ -44,6 +44,7 @@ class RankRow:
     grade: str | None
     domains: list[DomainScore]
     bar: float                     # width of the total bar, 0-100
+    basis: str = ""                # "live audit, run R (date)" for a run's result; "" for a record
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _ranking(results: list[AuditResult]) -> list[RankRow]:
         rows.append(RankRow(rank, r.target.vendor, r.target.model, r.total, r.max_total, r.percent,
                             r.coverage, r.grade,
                             [DomainScore(d.points, d.max_points, _pct(d.points, d.max_points)) for d in r.domains],
-                            round(100.0 * r.total / top, 1) if top else 0.0))
+                            round(100.0 * r.total / top, 1) if top else 0.0,
+                            f"live audit, run {r.run_id} ({r.generated_at.date().isoformat()})" if r.run_id else ""))
     return rows
 
 
