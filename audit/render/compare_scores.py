@@ -17,10 +17,6 @@ __all__ = ["expand_records", "load_result", "score_records"]
 RESULT_FILE = "result.json"
 
 
-def _is_result(path: Path) -> bool:
-    return path.suffix == ".json"
-
-
 def expand_records(paths: list[Path]) -> list[Path]:
     """Files as given; a run folder becomes its result.json; other folders become the YAML records
     and the runs' result.json files under them, sorted."""
@@ -57,10 +53,10 @@ def score_records(paths: list[Path], rubric_id: str | None = None) -> list[Audit
     Results of live audits are taken as scored; they must have been scored with that rubric.
     """
     files = expand_records(paths)
-    results = {p: load_result(p) for p in files if _is_result(p)}
-    loaded = [load_record(p) for p in files if not _is_result(p)]
     if not files:
         raise InputError([Problem("(arguments)", "no records given")])
+    results = {p: load_result(p) for p in files if p.suffix == ".json"}
+    loaded = [load_record(p) for p in files if p not in results]
     if rubric_id is None:
         rubric_ids = sorted({rec.record.rubric for rec in loaded} | {r.rubric.id for r in results.values()})
         if len(rubric_ids) > 1:
