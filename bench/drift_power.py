@@ -16,7 +16,7 @@ the same model). Each run sends every call over HTTP with the seeds `audit drift
 (drawn from the run id and the call key, so all runs are independent draws); no completion is
 reused between audits, so the audits are independent and the alarm rates are plain binomial
 estimates (95% Clopper-Pearson intervals). The completions are cached in
-<cache>/bench-drift-samples/ (one JSON file per model and run; <cache> as in audit.realserver.paths):
+<cache>/bench-drift-samples/ (one JSON file per model and run; <cache> as in tests.support.realserver.paths):
 `--reuse` re-analyses them without sending anything.
 
     .venv/bin/python bench/drift_power.py [--audits 20] [--unchanged-audits 40] [--reuse] [--skip-reference]
@@ -39,8 +39,8 @@ import httpx2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "drift" / "support"))
 
-from audit.drift.compare import DriftSettings, compare  # noqa: E402
-from audit.drift.samples import DriftSample  # noqa: E402
+from audit.probes.drift.compare import DriftSettings, compare  # noqa: E402
+from audit.probes.drift.samples import DriftSample  # noqa: E402
 from audit.probes.registry import find_probe  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -51,7 +51,7 @@ def _spread(values: list[float]) -> list[float]:
 
 
 def _cache() -> Path:
-    from audit.realserver.paths import cache_dir
+    from tests.support.realserver.paths import cache_dir
 
     return cache_dir() / "bench-drift-samples"
 LLAMA_SCENARIOS = {  # scenario -> (model variant of the audited runs, target)
@@ -134,7 +134,7 @@ def _cached_runs(variant: str, run_ids: list[str], probe, serve, reuse: bool) ->
 
 def llama_scenarios(audits: int, alpha: float, reuse: bool, unchanged_audits: int | None = None) -> list[dict]:
     import drift_llama
-    from audit.realserver.servers import LlamaCppPythonServer
+    from tests.support.realserver.servers import LlamaCppPythonServer
 
     models = {} if reuse else drift_llama.drift_models()
 

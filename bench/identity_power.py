@@ -5,13 +5,13 @@ from its first call until `next_calls` returns nothing, so its sequential stoppi
 many calls are spent (at most the plan's 200). Two ways of answering the calls:
 
 - **real endpoint**: a reference endpoint (audit.reference.ReferenceServer) on 127.0.0.1 serves the
-  persona, and the runtime's collect loop (audit.collect.Collector) sends every call over a real
+  persona, and the runtime's collect loop (audit.runtime.collect.Collector) sends every call over a real
   socket; each audit starts a fresh server with its own seed;
 - **in-process**: the same persona answered by the reference endpoint's own reply function
   (audit.reference.replies.make_reply) without the socket, with a per-audit seed, which makes
   thousands of audits cheap.
 
-Personas (audit.identity.personas): `competitor-5` names ChatGPT (OpenAI) in 5% of identity answers;
+Personas (tests.support.personas): `competitor-5` names ChatGPT (OpenAI) in 5% of identity answers;
 `consistent` never does; `competitor-0.5` names it at the test's tolerated rate (0.5%) and
 `competitor-10` in 10%. A *detection* is a `fail` of the `no-competitor-claim` check (the SPRT
 rejected "rate ≤ 0.5%"); `partial` (some claims seen, rate not shown to exceed the tolerance) is
@@ -31,10 +31,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from audit.atomic import write_text_atomic
-from audit.identity.personas import persona_profile
-from audit.identity.simulate import audit_endpoint, reference_target
-from audit.identity.stats import wilson
+from audit.core.atomic import write_text_atomic
+from tests.support.personas import persona_profile
+from tests.support.identity_sim import audit_endpoint, reference_target
+from audit.probes.identity.stats import wilson
 from audit.probes.base import TargetContext
 from audit.probes.registry import find_probe
 from audit.reference import ReferenceServer
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                  "alpha": rule.alpha, "beta": rule.beta},
         "method": ("Each audit runs the shipped probe until next_calls returns nothing (sequential stopping, "
                    f"at most {plan} calls). real_endpoint: a fresh reference endpoint on 127.0.0.1 per audit "
-                   "(server seed varied), calls sent by audit.collect.Collector over a real socket. in_process: "
+                   "(server seed varied), calls sent by audit.runtime.collect.Collector over a real socket. in_process: "
                    "the reference endpoint's reply function (make_reply) with a per-audit nonce seed. "
                    "Detection = the no-competitor-claim finding is 'fail'."),
         "targets": {"power_min": 0.8, "max_calls": 200, "false_detection_max": 0.05},

@@ -32,10 +32,10 @@ import httpx2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit.budget import Budget  # noqa: E402
-from audit.collect import Collector  # noqa: E402
-from audit.evaluate import evaluate_probes  # noqa: E402
-from audit.evidence import EvidenceLog, latest  # noqa: E402
+from audit.runtime.budget import Budget  # noqa: E402
+from audit.runtime.collect import Collector  # noqa: E402
+from audit.probes.evaluate import evaluate_probes  # noqa: E402
+from audit.runtime.evidence import EvidenceLog, latest  # noqa: E402
 from audit.probes.base import PlannedCall, ProbeDefinition, ProbeKind, TargetContext  # noqa: E402
 from audit.providers import OpenAIChat, RetryPolicy, Timeouts, Transport  # noqa: E402
 from audit.schema.base import Strict  # noqa: E402

@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from audit.atomic import write_text_atomic
+from audit.core.atomic import write_text_atomic
 from audit.probes.registry import build_probe, find_probe
 from audit.probes.base import ProbeDefinition
-from audit.realserver.paths import vocab_file
+from tests.support.realserver.paths import vocab_file
 from audit.reference import ReferenceServer
-from audit.tokenprobe.artifact import build_design, load_design, save_design
-from audit.tokenprobe.drive import probe_endpoint
+from audit.probes.tokenizer.artifact import build_design, load_design, save_design
+from tests.support.tokenizer_drive import probe_endpoint
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HIDDEN_PROMPTS = [

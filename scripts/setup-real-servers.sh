@@ -21,6 +21,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The builders live with the tests (tests/support/realserver/), not in the wheel.
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 python="${PYTHON:-$here/.venv/bin/python}"
 jobs="${JOBS:-$(nproc)}"
 want_llama_server=0
@@ -64,18 +66,18 @@ timed() {  # timed LABEL COMMAND...: run, then print how long it took
   printf '   %s: %ss\n' "$label" "$((end - start))" >&2
 }
 
-pinned="$("$python" -c 'from audit.realserver.paths import LLAMA_CPP_PYTHON_VERSION as v; print(v)')"
-cache="$("$python" -c 'from audit.realserver.paths import cache_dir; print(cache_dir())')"
+pinned="$("$python" -c 'from tests.support.realserver.paths import LLAMA_CPP_PYTHON_VERSION as v; print(v)')"
+cache="$("$python" -c 'from tests.support.realserver.paths import cache_dir; print(cache_dir())')"
 mkdir -p "$cache"
 echo "cache: $cache; llama-cpp-python $pinned; python: $python" >&2
 
 step "source package (sdist) of llama-cpp-python $pinned"
-timed "sdist" "$python" -c 'from audit.realserver.vocab import ensure_sdist; print(ensure_sdist())'
+timed "sdist" "$python" -c 'from tests.support.realserver.vocab import ensure_sdist; print(ensure_sdist())'
 
 if [[ $install == 1 ]]; then
   step "llama-cpp-python[server] $pinned"
   installed="$("$python" -c 'import importlib.metadata as m; print(m.version("llama_cpp_python"))' 2>/dev/null || true)"
-  server_ok="$("$python" -c 'from audit.realserver.servers import llama_cpp_python_status as s; print(s() is None)')"
+  server_ok="$("$python" -c 'from tests.support.realserver.servers import llama_cpp_python_status as s; print(s() is None)')"
   if [[ "$installed" == "$pinned" && "$server_ok" == "True" ]]; then
     echo "   already installed" >&2
   else
@@ -83,7 +85,7 @@ if [[ $install == 1 ]]; then
     wheels="$cache/wheels"
     wheel="$(ls "$wheels"/llama_cpp_python-"$pinned"-*.whl 2>/dev/null | head -n 1 || true)"
     if [[ -z "$wheel" ]]; then
-      sdist="$("$python" -c 'from audit.realserver.vocab import sdist_path; print(sdist_path())')"
+      sdist="$("$python" -c 'from tests.support.realserver.vocab import sdist_path; print(sdist_path())')"
       export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF"
       export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
       timed "compile" "$python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir \
@@ -95,31 +97,31 @@ if [[ $install == 1 ]]; then
 fi
 
 step "vocab-only GGUF files and test vectors"
-timed "vocab" "$python" -m audit.realserver.vocab
+timed "vocab" "$python" -m tests.support.realserver.vocab
 
 if [[ $want_llama_server == 1 ]]; then
   step "llama.cpp llama-server"
-  timed "llama-server" "$python" -m audit.realserver.build
+  timed "llama-server" "$python" -m tests.support.realserver.build
 fi
 
 step "tiny models"
 timed "tiny models" "$python" -c '
-from audit.realserver.catalog import ensure_models
+from tests.support.realserver.catalog import ensure_models
 for alias, path in ensure_models().items():
     print(f"   {alias}: {path}")
 '
 
 if [[ $want_litellm == 1 ]]; then
   step "LiteLLM proxy (own virtualenv)"
-  timed "litellm" "$python" -m audit.realserver.litellm
+  timed "litellm" "$python" -m tests.support.realserver.litellm
 fi
 
 if [[ $serve == 1 ]]; then
   step "serving (Ctrl-C stops)"
   if [[ $want_llama_server == 1 ]]; then
-    exec "$python" -m audit.realserver.serve --llama-server
+    exec "$python" -m tests.support.realserver.serve --llama-server
   else
-    exec "$python" -m audit.realserver.serve
+    exec "$python" -m tests.support.realserver.serve
   fi
 fi
 echo "ready: run the real-server tests with  $here/.venv/bin/pytest -m realserver" >&2

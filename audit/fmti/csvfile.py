@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, Problem
+from audit.core.errors import InputError, Problem
 
 __all__ = ["CsvTable", "CsvRow", "read_csv", "norm_header"]
 

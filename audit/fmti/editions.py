@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from . import CREDIT
+from audit.fmti import CREDIT
 
 __all__ = ["Edition", "EDITIONS", "edition", "developer_key", "PUBLISHED_TOTALS"]
 

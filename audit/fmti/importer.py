@@ -19,16 +19,16 @@ from pathlib import Path
 
 from pydantic import HttpUrl, ValidationError
 
-from ..content import load_rubric
-from ..errors import InputError, Problem
-from ..schema.disclosure import DisclosureRecord, IndicatorDisclosure, Source
-from ..schema.rubric import Rubric
-from . import CREDIT
-from .csvfile import CsvRow, CsvTable, norm_header, read_csv
-from .editions import Edition, edition as edition_named
-from .names import NameIndex, norm_name
-from .rubricgen import slugify
-from .yamlout import record_yaml
+from audit.scoring.rubrics import load_rubric
+from audit.core.errors import InputError, Problem
+from audit.schema.disclosure import DisclosureRecord, IndicatorDisclosure, Source
+from audit.schema.rubric import Rubric
+from audit.fmti import CREDIT
+from audit.fmti.csvfile import CsvRow, CsvTable, norm_header, read_csv
+from audit.fmti.editions import Edition, edition as edition_named
+from audit.fmti.names import NameIndex, norm_name
+from audit.fmti.rubricgen import slugify
+from audit.fmti.yamlout import record_yaml
 
 __all__ = ["ImportedRecord", "import_files", "detect", "parse_references", "clean_text"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..schema.rubric import Rubric
+from audit.schema.rubric import Rubric
 
 __all__ = ["norm_name", "NameIndex", "ALIASES", "FMTI_RUBRICS"]
 

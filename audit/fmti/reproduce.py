@@ -9,16 +9,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import write_all_atomic
-from ..content import LoadedRubric, content_root, load_rubric
-from ..errors import ContentNotFound
-from ..records import load_record
-from ..pipeline import score_loaded
-from .csvfile import read_csv
-from . import CREDIT
-from .editions import PUBLISHED_TOTALS
-from .importer import import_files
-from .names import norm_name
+from audit.core.atomic import write_all_atomic
+from audit.core.content import content_root
+from audit.scoring.rubrics import LoadedRubric, load_rubric
+from audit.core.errors import ContentNotFound
+from audit.scoring.records import load_record
+from audit.scoring.pipeline import score_loaded
+from audit.fmti.csvfile import read_csv
+from audit.fmti import CREDIT
+from audit.fmti.editions import PUBLISHED_TOTALS
+from audit.fmti.importer import import_files
+from audit.fmti.names import norm_name
 
 __all__ = ["ReproducedRow", "reproduce", "shared_data_dir", "csv_domain_subtotals", "SOURCES",
            "reproduce_table"]

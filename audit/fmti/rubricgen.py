@@ -13,11 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..schema.rubric import Rubric
-from . import CREDIT
-from .csvfile import CsvTable, read_csv
-from .yamlout import dump_yaml
+from audit.core.errors import InputError
+from audit.schema.rubric import Rubric
+from audit.fmti import CREDIT
+from audit.fmti.csvfile import CsvTable, read_csv
+from audit.fmti.yamlout import dump_yaml
 
 __all__ = ["RubricSpec", "SPECS", "build_rubric", "rubric_yaml", "slugify", "source_commit"]
 

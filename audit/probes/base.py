@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from ..schema.base import NonEmpty, Slug, Strict
-from ..schema.disclosure import DeclaredFacts, ModelIdentity
-from ..schema.evidence import ChatRequest, Exchange
-from ..schema.finding import Finding
+from audit.schema.base import NonEmpty, Slug, Strict
+from audit.schema.disclosure import DeclaredFacts, ModelIdentity
+from audit.schema.evidence import ChatRequest, Exchange
+from audit.schema.finding import Finding
 
 __all__ = ["ProbeDefinition", "PlannedCall", "TargetContext", "ProbeKind"]
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..content import content_dir
-from ..errors import ContentNotFound, InputError, Problem
-from ..yamlio import format_path, load_yaml, validate_model
-from .base import ProbeDefinition, ProbeKind
+from audit.core.content import content_dir
+from audit.core.errors import ContentNotFound, InputError, Problem
+from audit.core.yamlio import format_path, load_yaml, validate_model
+from audit.probes.base import ProbeDefinition, ProbeKind
 
 __all__ = ["register", "kinds", "load_probe_file", "build_probe", "shipped_probe_files", "find_probe"]
 
@@ -32,9 +32,9 @@ def _import_builtin_kinds() -> None:
 
     for name in ("identity", "tokenizer", "drift"):
         try:
-            importlib.import_module(f"{__package__}.{name}")
+            importlib.import_module(f"{__package__}.{name}.kind")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
+            if exc.name != f"{__package__}.{name}.kind":
                 raise
 
 

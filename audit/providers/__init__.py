@@ -4,12 +4,12 @@ exception tree and `retry` for the policy."""
 
 from __future__ import annotations
 
-from .anthropic import AnthropicMessages
-from .base import ChatProvider, Reply, WireCall
-from .errors import ProviderError, RequestRejected, RetriesExhausted, Unsupported
-from .openai import OpenAIChat
-from .retry import RetryPolicy
-from .transport import Timeouts, Transport
+from audit.providers.anthropic import AnthropicMessages
+from audit.providers.base import ChatProvider, Reply, WireCall
+from audit.providers.errors import ProviderError, RequestRejected, RetriesExhausted, Unsupported
+from audit.providers.openai import OpenAIChat
+from audit.providers.retry import RetryPolicy
+from audit.providers.transport import Timeouts, Transport
 
 __all__ = ["PROVIDERS", "ChatProvider", "Reply", "WireCall", "ProviderError", "RequestRejected",
            "RetriesExhausted", "Unsupported", "RetryPolicy", "Timeouts", "Transport", "OpenAIChat",

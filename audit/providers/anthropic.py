@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx2
 
-from ..schema.evidence import ChatRequest
-from .base import ChatProvider, WireCall, optional_fields, sse_json
-from .errors import TransientError
+from audit.schema.evidence import ChatRequest
+from audit.providers.base import ChatProvider, WireCall, optional_fields, sse_json
+from audit.providers.errors import TransientError
 
 __all__ = ["AnthropicMessages", "API_VERSION", "DEFAULT_MAX_TOKENS"]
 

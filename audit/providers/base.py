@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 import httpx2
 
-from ..schema.evidence import ChatRequest
-from .errors import TransientError
-from .transport import Transport
+from audit.schema.evidence import ChatRequest
+from audit.providers.errors import TransientError
+from audit.providers.transport import Transport
 
 __all__ = ["ChatProvider", "WireCall", "Reply", "sse_json", "optional_fields"]
 

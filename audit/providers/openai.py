@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from ..schema.evidence import ChatRequest
-from .base import ChatProvider, WireCall, optional_fields, sse_json
-from .errors import TransientError, Unsupported
+from audit.schema.evidence import ChatRequest
+from audit.providers.base import ChatProvider, WireCall, optional_fields, sse_json
+from audit.providers.errors import TransientError, Unsupported
 
 __all__ = ["OpenAIChat"]
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx2
 
-from .errors import RequestRejected, RetriesExhausted, TransientError
-from .retry import RetryPolicy, is_retryable_status, retry_after_seconds
+from audit.providers.errors import RequestRejected, RetriesExhausted, TransientError
+from audit.providers.retry import RetryPolicy, is_retryable_status, retry_after_seconds
 
 __all__ = ["Transport", "Timeouts", "WireResult", "StreamReader", "server_message"]
 

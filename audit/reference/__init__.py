@@ -6,9 +6,9 @@ tokenizer, template overhead, persona, versions, latency and faults come from a 
         server.base_url   # http://127.0.0.1:PORT/v1
 """
 
-from .profile import FAULT_KINDS, Profile, list_profiles, load_profile
-from .server import ReferenceServer, RequestLog, RequestRecord, is_loopback
-from .tokenizer import counting_tokenizer
+from audit.reference.profile import FAULT_KINDS, Profile, list_profiles, load_profile
+from audit.reference.server import ReferenceServer, RequestLog, RequestRecord, is_loopback
+from audit.reference.tokenizer import counting_tokenizer
 
 __all__ = ["ReferenceServer", "RequestLog", "RequestRecord", "Profile", "load_profile", "list_profiles",
            "counting_tokenizer", "is_loopback", "FAULT_KINDS"]

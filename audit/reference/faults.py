@@ -13,8 +13,8 @@ import hashlib
 import threading
 from collections import Counter
 
-from .profile import FAULT_KINDS, Faults, Latency
-from .replies import seeded_rng
+from audit.reference.profile import FAULT_KINDS, Faults, Latency
+from audit.reference.replies import seeded_rng
 
 __all__ = ["FaultPlan", "latency_seconds"]
 

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..content import content_dir
-from ..errors import ContentNotFound, InputError, Problem
-from ..schema.base import NonEmpty, Strict
-from ..yamlio import LineMap, format_path, load_yaml, validate_model
+from audit.core.content import content_dir
+from audit.core.errors import ContentNotFound, InputError, Problem
+from audit.schema.base import NonEmpty, Strict
+from audit.core.yamlio import LineMap, format_path, load_yaml, validate_model
 
 __all__ = ["Profile", "Behaviour", "VersionOverride", "Template", "Billing", "Persona", "Topic",
            "Answer", "Spoof", "Generation", "Latency", "Faults", "FAULT_KINDS",
@@ -290,7 +290,7 @@ def load_profile(name_or_path: str | Path | Profile, **overrides: Any) -> Profil
 
 def _check_tokenizers(profile: Profile, lines: LineMap, file: str) -> None:
     """Every tokenizer the profile names must load offline; report the ones that do not."""
-    from .tokenizer import UnknownTokenizer, counting_tokenizer
+    from audit.reference.tokenizer import UnknownTokenizer, counting_tokenizer
 
     wanted = [(("tokenizer",), profile.tokenizer)]
     wanted += [(("versions", name, "tokenizer"), v.tokenizer) for name, v in profile.versions.items() if v.tokenizer]

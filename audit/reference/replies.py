@@ -13,8 +13,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from .profile import Behaviour, Generation, Persona, Topic
-from .tokenizer import CountingTokenizer
+from audit.reference.profile import Behaviour, Generation, Persona, Topic
+from audit.reference.tokenizer import CountingTokenizer
 
 __all__ = ["ChatInput", "Reply", "make_reply", "prompt_tokens", "seeded_rng", "detect_topic"]
 

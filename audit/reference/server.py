@@ -27,12 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem
-from .faults import FaultPlan, latency_seconds
-from .profile import Behaviour, Profile, load_profile
-from .replies import make_reply, prompt_tokens, seeded_rng
-from .tokenizer import CountingTokenizer, counting_tokenizer
-from .wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
+from audit.core.errors import InputError, Problem
+from audit.reference.faults import FaultPlan, latency_seconds
+from audit.reference.profile import Behaviour, Profile, load_profile
+from audit.reference.replies import make_reply, prompt_tokens, seeded_rng
+from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
+from audit.reference.wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
                    openai_error, openai_stream_events, parse_anthropic, parse_openai, sse)
 
 __all__ = ["ReferenceServer", "RequestRecord", "RequestLog", "is_loopback"]

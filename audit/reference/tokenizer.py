@@ -48,7 +48,7 @@ class _BpeOpenAITokenizer:
 
 def _from_catalog(name: str) -> CountingTokenizer | None:
     try:
-        from ..tokenizers import load_tokenizer  # the project's catalog, when present
+        from audit.tokenizers import load_tokenizer  # the project's catalog, when present
     except ImportError:
         return None
     try:

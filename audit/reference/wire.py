@@ -10,7 +10,7 @@ import json
 import time
 from typing import Any
 
-from .replies import ChatInput, Reply
+from audit.reference.replies import ChatInput, Reply
 
 __all__ = ["BadRequest", "parse_openai", "parse_anthropic", "openai_body", "openai_stream_events",
            "anthropic_body", "anthropic_stream_events", "openai_error", "anthropic_error", "sse"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import write_all_atomic
-from ..schema.result import AuditResult
-from . import pdf
-from .html import view_html
-from .json import result_json
-from .markdown import view_markdown
-from .view import Section, build_view, card_slug
+from audit.core.atomic import write_all_atomic
+from audit.schema.result import AuditResult
+from audit.render import pdf
+from audit.render.html import view_html
+from audit.render.json import result_json
+from audit.render.markdown import view_markdown
+from audit.render.view import Section, build_view, card_slug
 
 __all__ = ["write_card", "render_card"]
 

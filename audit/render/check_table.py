@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..schema.finding import Finding
-from .view import OUTCOME_LABELS
+from audit.schema.finding import Finding
+from audit.render.view import OUTCOME_LABELS
 
 __all__ = ["CheckRow", "check_row", "exchange_ids", "by_probe"]
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
-from ..atomic import write_all_atomic
-from ..content import content_dir
-from ..errors import ContentNotFound
-from ..schema.result import AuditResult
-from .compare_scores import score_records
-from .compare_view import CompareView, build_compare_view
-from .html import card_environment
-from .pdf import html_to_pdf
+from audit.core.atomic import write_all_atomic
+from audit.core.content import content_dir
+from audit.core.errors import ContentNotFound
+from audit.schema.result import AuditResult
+from audit.runtime.compare_inputs import score_records
+from audit.render.compare_view import CompareView, build_compare_view
+from audit.render.html import card_environment
+from audit.render.pdf import html_to_pdf
 
 __all__ = ["compare_html", "write_comparison", "TEMPLATE", "STYLESHEET"]
 

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from statistics import mean
 
-from .. import __version__
-from ..errors import InputError, Problem
-from ..schema.result import AuditResult
+from audit import __version__
+from audit.core.errors import InputError, Problem
+from audit.schema.result import AuditResult
 
 __all__ = ["CompareView", "build_compare_view", "heat_colour"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markupsafe import Markup
 
-from ..content import content_dir
-from ..errors import ContentNotFound
-from ..schema.result import AuditResult
-from .view import CardView, Section, build_view
+from audit.core.content import content_dir
+from audit.core.errors import ContentNotFound
+from audit.schema.result import AuditResult
+from audit.render.view import CardView, Section, build_view
 
 __all__ = ["result_html", "view_html", "card_environment", "TEMPLATE", "STYLESHEETS"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..schema.result import AuditResult
+from audit.schema.result import AuditResult
 
 __all__ = ["result_json"]
 

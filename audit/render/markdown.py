@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..schema.result import AuditResult
-from .view import CardView, IndicatorView, SourceView, build_view
+from audit.schema.result import AuditResult
+from audit.render.view import CardView, IndicatorView, SourceView, build_view
 
 __all__ = ["result_markdown", "view_markdown", "md_escape"]
 

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..schema.result import AuditResult
+from audit.schema.result import AuditResult
 
 __all__ = ["result_table"]
 

@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema.disclosure import Source
-from ..schema.finding import Finding
-from ..schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult
+from audit.schema.disclosure import Source
+from audit.schema.finding import Finding
+from audit.schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult
 
 __all__ = ["CardView", "DomainView", "CriterionView", "IndicatorView", "Segment", "FindingView",
            "SourceView", "SourceRef", "Section", "Stamp", "build_view", "card_slug",

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
-from .base import NonEmpty, Slug, Strict
+from audit.schema.base import NonEmpty, Slug, Strict
 
 __all__ = ["DisclosureRecord", "ModelIdentity", "Price", "DeclaredFacts", "IndicatorDisclosure",
            "Source", "Assessment", "STATUSES"]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .base import Strict
+from audit.schema.base import Strict
 
 __all__ = ["Message", "ChatRequest", "Exchange", "Operation"]
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .base import NonEmpty, Slug, Strict
+from audit.schema.base import NonEmpty, Slug, Strict
 
 __all__ = ["Finding", "Outcome", "DECISIVE"]
 

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Strict
-from .disclosure import Source
-from .finding import Finding
+from audit.schema.base import Strict
+from audit.schema.disclosure import Source
+from audit.schema.finding import Finding
 
 __all__ = ["AuditResult", "DomainResult", "CriterionResult", "IndicatorResult", "RubricStamp",
            "TargetInfo", "ToolStamp", "RESULT_SCHEMA_VERSION"]

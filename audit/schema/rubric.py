@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import NonEmpty, Slug, Strict
+from audit.schema.base import NonEmpty, Slug, Strict
 
 __all__ = ["Rubric", "Domain", "Criterion", "Indicator", "Level", "ProbeEvidence", "GradeBand",
            "PROBE_KINDS"]

@@ -23,7 +23,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..atomic import write_bytes_atomic
+from audit.core.atomic import write_bytes_atomic
 
 __all__ = ["cache_dir", "tiktoken_cache_dir", "openai_url", "openai_expected_hash", "ensure_openai_file",
            "fetch_gpt2_from_whisper_sdist", "gguf_dirs", "find_gguf", "WHISPER_SDIST_VERSION"]

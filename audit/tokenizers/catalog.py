@@ -16,11 +16,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..content import content_dir
-from ..schema.base import NonEmpty, Slug, Strict
-from ..yamlio import load_yaml, validate_model
-from .base import Tokenizer, TokenizerUnavailable
-from .loaders import load_with
+from audit.core.content import content_dir
+from audit.schema.base import NonEmpty, Slug, Strict
+from audit.core.yamlio import load_yaml, validate_model
+from audit.tokenizers.base import Tokenizer, TokenizerUnavailable
+from audit.tokenizers.loaders import load_with
 
 __all__ = ["LoaderSpec", "CatalogEntry", "Catalog", "catalog_path", "load_catalog", "find_entry",
            "load_tokenizer", "load_entry", "catalog_status", "EntryStatus", "tokenizer_from_file"]

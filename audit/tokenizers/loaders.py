@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .base import Tokenizer, TokenizerUnavailable
-from .cache import ensure_openai_file, find_gguf, tiktoken_cache_dir
+from audit.tokenizers.base import Tokenizer, TokenizerUnavailable
+from audit.tokenizers.cache import ensure_openai_file, find_gguf, tiktoken_cache_dir
 
 __all__ = ["LOADERS", "load_with", "openai_encoding", "gguf_tokenizer"]
 

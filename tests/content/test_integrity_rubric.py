@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from audit.content import list_records, load_rubric
-from audit.pipeline import score_record
-from audit.records import load_record
+from audit.core.content import list_records
+
+from audit.scoring.rubrics import load_rubric
+from audit.scoring.pipeline import score_record
+from audit.scoring.records import load_record
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

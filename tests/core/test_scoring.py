@@ -9,7 +9,7 @@ import pytest
 from audit.schema.disclosure import IndicatorDisclosure
 from audit.schema.finding import Finding
 from audit.schema.rubric import Indicator
-from audit.score import score_indicator
+from audit.scoring.score import score_indicator
 
 DISCLOSURE = Indicator(id="d", title="D", definition="Q?", threshold="T", points=3,
                        levels=[{"id": "some", "points": 1, "threshold": "Some."}])

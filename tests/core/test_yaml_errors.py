@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.errors import InputError
-from audit.records import check_record_fits, load_record
-from audit.content import load_rubric_file
+from audit.core.errors import InputError
+from audit.scoring.records import check_record_fits, load_record
+from audit.scoring.rubrics import load_rubric_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RUBRIC = FIXTURES / "mini-rubric.yaml"

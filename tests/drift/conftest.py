@@ -28,7 +28,7 @@ def toy_run():
 @pytest.fixture(scope="session")
 def drift_models():
     """{variant: GGUF path} of the tiny model and its silent changes (see support/drift_llama.py)."""
-    from audit.realserver.testing import unavailable
+    from tests.support.realserver.testing import unavailable
 
     for module, package in (("gguf", "gguf"), ("numpy", "numpy"), ("llama_cpp", "llama-cpp-python")):
         if importlib.util.find_spec(module) is None:
@@ -46,8 +46,8 @@ def drift_serve(drift_models):
     baseline and the audit is part of what the tests check). One CPU thread: the tiny model is
     fastest that way on a shared 2-core machine.
     """
-    from audit.realserver.servers import LlamaCppPythonServer, llama_cpp_python_status
-    from audit.realserver.testing import unavailable
+    from tests.support.realserver.servers import LlamaCppPythonServer, llama_cpp_python_status
+    from tests.support.realserver.testing import unavailable
 
     reason = llama_cpp_python_status()
     if reason:
@@ -64,14 +64,14 @@ def drift_serve(drift_models):
 def drift_llama_server(drift_models):
     """`drift_llama_server(variant)`: llama.cpp's C++ llama-server serving that variant as `tiny-drift`
     (its own chat template, one thread); skipped when llama-server is not built."""
-    from audit.realserver.paths import llama_server_bin
-    from audit.realserver.servers import LlamaServer
-    from audit.realserver.testing import require_real_servers
+    from tests.support.realserver.paths import llama_server_bin
+    from tests.support.realserver.servers import LlamaServer
+    from tests.support.realserver.testing import require_real_servers
 
     if not llama_server_bin().is_file():
         if not require_real_servers():
             pytest.skip("llama-server is not built (scripts/setup-real-servers.sh --llama-server)")
-        from audit.realserver.build import build_llama_server
+        from tests.support.realserver.build import build_llama_server
 
         build_llama_server()
     import drift_llama

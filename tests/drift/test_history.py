@@ -5,9 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 
-from audit.drift.compare import DriftSettings, compare
-from audit.history import History, default_history_path
-from audit.pipeline import score_record
+from audit.probes.drift.compare import DriftSettings, compare
+from audit.history.store import History, default_history_path
+from audit.scoring.pipeline import score_record
 from audit.schema.finding import Finding
 
 from drift_support import synthetic_run  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import InputError
+from audit.core.errors import InputError
 from audit.probes.base import ProbeDefinition, TargetContext
 from audit.probes.registry import build_probe, find_probe, load_probe_file
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity
@@ -89,8 +89,9 @@ def test_bad_parameters_are_located():
 
 
 def test_drift_on_a_minority_of_items_is_minor_and_scores_the_partial_level():
-    from audit.content import content_dir, load_rubric_file
-    from audit.score import score_indicator
+    from audit.core.content import content_dir
+    from audit.scoring.rubrics import load_rubric_file
+    from audit.scoring.score import score_indicator
 
     probe = load_probe_file(SMALL_BATTERY)
     base = _answers(probe, lambda k: f"answer to {k.split('/')[1]}")

@@ -21,7 +21,7 @@ import httpx2
 import numpy as np
 import pytest
 
-from audit.drift.kernels import hamming_kernel, tokens
+from audit.probes.drift.kernels import hamming_kernel, tokens
 
 pytestmark = pytest.mark.realserver
 

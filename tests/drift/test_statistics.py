@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.drift.alarm import audit_level, permutations_for, rule_text
-from audit.drift.compare import DriftSettings, compare, fingerprint_check
-from audit.drift.effects import wilson
-from audit.drift.kernels import exact_kernel, hamming_kernel
-from audit.drift.permutation import column_pvalues, min_p
-from audit.drift.samples import DriftSample, is_refusal, normalise_answer, split_key
+from audit.probes.drift.alarm import audit_level, permutations_for, rule_text
+from audit.probes.drift.compare import DriftSettings, compare, fingerprint_check
+from audit.probes.drift.effects import wilson
+from audit.probes.drift.kernels import exact_kernel, hamming_kernel
+from audit.probes.drift.permutation import column_pvalues, min_p
+from audit.probes.drift.samples import DriftSample, is_refusal, normalise_answer, split_key
 
 FAST = DriftSettings(permutations=199, bootstrap=100)
 

@@ -10,12 +10,12 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from audit.atomic import write_all_atomic
-from audit.cli import app
-from audit.content import load_rubric
+from audit.core.atomic import write_all_atomic
+from audit.cli.app import app
+from audit.scoring.rubrics import load_rubric
 from audit.fmti.importer import import_files
 from audit.render.compare import compare_html
-from audit.render.compare_scores import score_records
+from audit.runtime.compare_inputs import score_records
 from audit.render.compare_view import build_compare_view
 
 runner = CliRunner()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audit.atomic import write_all_atomic
-from audit.content import load_rubric
-from audit.crosswalk import crosswalk_entry
-from audit.errors import InputError
+from audit.core.atomic import write_all_atomic
+from audit.scoring.rubrics import load_rubric
+from audit.scoring.crosswalk import crosswalk_entry
+from audit.core.errors import InputError
 from audit.fmti.importer import import_files
-from audit.pipeline import score_record
+from audit.scoring.pipeline import score_record
 from audit.schema.disclosure import IndicatorDisclosure
 from audit.schema.rubric import Indicator
 

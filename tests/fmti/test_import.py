@@ -9,11 +9,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from audit.cli import app
-from audit.content import load_rubric
+from audit.cli.app import app
+from audit.scoring.rubrics import load_rubric
 from audit.fmti.importer import import_files, parse_references
-from audit.pipeline import score_record
-from audit.records import check_record_fits, load_record
+from audit.scoring.pipeline import score_record
+from audit.scoring.records import check_record_fits, load_record
 
 from .conftest import REPORT_2025
 

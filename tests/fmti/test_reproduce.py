@@ -10,7 +10,7 @@ from audit.fmti.editions import PUBLISHED_TOTALS
 from audit.fmti.names import ALIASES, norm_name
 from audit.fmti.reproduce import csv_domain_subtotals, reproduce, reproduce_table
 from audit.fmti.rubricgen import SPECS, build_rubric, rubric_yaml
-from audit.content import content_dir
+from audit.core.content import content_dir
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from audit.identity.simulate import reference_target
+from tests.support.identity_sim import reference_target
 from audit.probes.registry import find_probe
 from audit.schema.evidence import Exchange
 

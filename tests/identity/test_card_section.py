@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from audit.render.html import card_environment
-from audit.identity.card import identity_sections
-from audit.identity.personas import COMPETITOR, CONTEXT, CUTOFF, OWN
+from audit.probes.identity.section import identity_sections
+from tests.support.personas import COMPETITOR, CONTEXT, CUTOFF, OWN
 
 
 def respond(key, request):
@@ -45,7 +45,7 @@ def test_quotes_say_what_the_answer_was_classed_as_and_markdown_shows_them(probe
 
 
 def test_quotes_carry_their_writing_direction():
-    from audit.identity.card import IdentityQuote
+    from audit.probes.identity.section import IdentityQuote
 
     assert IdentityQuote("c", "x", "ar", "أنا Reference Model 1.0").direction == "rtl"
     assert IdentityQuote("c", "x", "en", "I am ChatGPT, سلام").direction == "ltr"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import InputError
-from audit.identity.catalog import load_catalog, default_catalog
+from audit.core.errors import InputError
+from audit.probes.identity.catalog import load_catalog, default_catalog
 from audit.probes.registry import shipped_probe_files
 
 REQUIRED_FAMILIES = {"openai": {"gpt", "o-series"}, "anthropic": {"claude"}, "google": {"gemini", "gemma"},

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.identity.catalog import default_catalog
-from audit.identity.claims import IdentityReader, versions_compatible
+from audit.probes.identity.catalog import default_catalog
+from audit.probes.identity.claims import IdentityReader, versions_compatible
 from audit.schema.disclosure import ModelIdentity
 
 GPT4O = ModelIdentity(vendor="OpenAI", name="GPT-4o", api_id="gpt-4o-2024-08-06")

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from audit.identity.catalog import default_catalog
-from audit.identity.facts import (context_agrees, cutoff_agrees, declared_cutoff, stated_context_window,
+from audit.probes.identity.catalog import default_catalog
+from audit.probes.identity.facts import (context_agrees, cutoff_agrees, declared_cutoff, stated_context_window,
                                   stated_cutoff)
-from audit.identity.stats import RateRule, Sprt, decide_rate, wilson
+from audit.probes.identity.stats import RateRule, Sprt, decide_rate, wilson
 
 
 @pytest.mark.parametrize("text, lang", [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.identity.personas import persona_profile
-from audit.identity.simulate import audit_endpoint
+from tests.support.personas import persona_profile
+from tests.support.identity_sim import audit_endpoint
 from audit.reference import ReferenceServer
 from audit.reference.profile import Profile
 

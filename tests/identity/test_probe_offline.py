@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit.errors import InputError
-from audit.identity.assess import CHECKS
-from audit.identity.personas import CONTEXT, COMPETITOR, CUTOFF, OWN
+from audit.core.errors import InputError
+from audit.probes.identity.assess import CHECKS
+from tests.support.personas import CONTEXT, COMPETITOR, CUTOFF, OWN
 from audit.probes.registry import load_probe_file
 
 
@@ -84,14 +84,14 @@ def test_served_snapshot_is_partial_and_other_model_fails(probe, target, drive):
         done = drive(probe, target, lambda k, r: (honest(k, r)[0], served))
         finding = {f.check: f for f in probe.evaluate(target, done)}["served-model"]
         assert finding.outcome == outcome, served
-    from audit.identity.simulate import reference_target
+    from tests.support.identity_sim import reference_target
     snap = reference_target(model="reference-model-2025-01-01")
     done = drive(probe, snap, lambda k, r: (honest(k, r)[0], "reference-model-2025-06-01"))
     assert {f.check: f for f in probe.evaluate(snap, done)}["served-model"].outcome == "partial"
 
 
 def test_undeclared_facts_are_not_available(probe, drive):
-    from audit.identity.simulate import reference_target
+    from tests.support.identity_sim import reference_target
     bare = reference_target(knowledge_cutoff=None, context_window=None)
     findings = {f.check: f for f in probe.evaluate(bare, drive(probe, bare, honest))}
     assert findings["stated-facts"].outcome == "not_available"

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from audit.content import load_rubric
+from audit.scoring.rubrics import load_rubric
 
 pytestmark = pytest.mark.realserver
 

@@ -49,17 +49,17 @@ def test_same_seed_repeats_and_other_weights_differ(llama_cpp_server):
 
 
 def test_serve_command_stops_its_server_on_sigterm(tiny_models):
-    """`python -m audit.realserver.serve` under kill (SIGTERM) leaves no server child behind."""
+    """`python -m tests.support.realserver.serve` under kill (SIGTERM) leaves no server child behind."""
     import signal
     import subprocess
     import sys
 
-    from audit.realserver.servers import llama_cpp_python_status
-    from audit.realserver.testing import unavailable
+    from tests.support.realserver.servers import llama_cpp_python_status
+    from tests.support.realserver.testing import unavailable
 
     if reason := llama_cpp_python_status():
         unavailable(reason)
-    proc = subprocess.Popen([sys.executable, "-m", "audit.realserver.serve"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.realserver.serve"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:
         base_url = proc.stdout.readline().strip()

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from audit.realserver import paths, testing
+from tests.support.realserver import paths, testing
 
 
 def test_cache_dir_is_configurable(monkeypatch, tmp_path):
@@ -37,7 +37,7 @@ def test_missing_servers_skip_unless_required(monkeypatch):
 
 
 def test_status_names_what_is_missing(monkeypatch):
-    from audit.realserver import servers
+    from tests.support.realserver import servers
 
     real = importlib.util.find_spec
     monkeypatch.setattr(servers.importlib.util, "find_spec", lambda name: None if name == "llama_cpp" else real(name))
@@ -62,7 +62,7 @@ def _fake_vocab(path, tokens: list[str]) -> None:
 
 def test_tiny_model_copies_the_tokenizer_and_adds_tensors(monkeypatch, tmp_path):
     gguf = pytest.importorskip("gguf")
-    from audit.realserver.tiny_gguf import build_tiny_model
+    from tests.support.realserver.tiny_gguf import build_tiny_model
 
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
     paths.vocab_dir().mkdir(parents=True)

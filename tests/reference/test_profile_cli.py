@@ -9,7 +9,7 @@ import sys
 import httpx2
 import pytest
 
-from audit.errors import InputError
+from audit.core.errors import InputError
 from audit.reference import ReferenceServer, list_profiles, load_profile
 
 

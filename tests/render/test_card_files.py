@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from audit.cli import app
-from audit.errors import OutputError
-from audit.pipeline import score_record
+from audit.cli.app import app
+from audit.core.errors import OutputError
+from audit.scoring.pipeline import score_record
 from audit.render import pdf
 from audit.render.card import write_card
 from audit.render.markdown import md_escape, result_markdown

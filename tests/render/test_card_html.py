@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from audit.pipeline import score_record
+from audit.scoring.pipeline import score_record
 from audit.render.html import result_html
 from audit.render.view import Section, build_view
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from audit.cli import app
-from audit.pipeline import score_record
-from audit.render.compare_scores import score_records
+from audit.cli.app import app
+from audit.scoring.pipeline import score_record
+from audit.runtime.compare_inputs import score_records
 from audit.render.compare_view import build_compare_view
 from audit.render.json import result_json
 from audit.schema.finding import Finding

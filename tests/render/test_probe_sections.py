@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from audit.drift import timeline
-from audit.drift.timeline import timeline_view
-from audit.errors import OutputError
-from audit.history import HistoryRow
-from audit.pipeline import score_record
+from audit.history import timeline
+from audit.history.timeline import timeline_view
+from audit.core.errors import OutputError
+from audit.history.store import HistoryRow
+from audit.scoring.pipeline import score_record
 from audit.render.html import result_html
 from audit.render.markdown import view_markdown
-from audit.render.probe_sections import probe_sections
+from audit.runtime.sections import probe_sections
 from audit.render.view import Section, build_view
 from audit.schema.finding import Finding
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from audit.cli import app
-from audit.identity.personas import (DECLARED_CONTEXT, DECLARED_CUTOFF, DECLARED_NAME, DECLARED_VENDOR,
+from audit.cli.app import app
+from tests.support.personas import (DECLARED_CONTEXT, DECLARED_CUTOFF, DECLARED_NAME, DECLARED_VENDOR,
                                      persona_profile)
 from audit.probes.registry import find_probe
 from audit.reference import ReferenceServer
@@ -114,7 +114,7 @@ def test_page_one_says_which_probes_ran_against_what(run_folder):
 
 
 def test_a_disclosure_only_card_has_no_live_line(tmp_path):
-    from audit.pipeline import score_record
+    from audit.scoring.pipeline import score_record
     from audit.render.html import result_html
 
     assert "Live probes:" not in result_html(score_record("data/disclosures/openai/gpt-5.4-mini.yaml"))

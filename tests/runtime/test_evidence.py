@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from audit.budget import Budget, Caps, Prices, estimate_call
-from audit.errors import InputError
-from audit.evidence import EvidenceLog, has_response, latest, scrub
+from audit.runtime.budget import Budget, Caps, Prices, estimate_call
+from audit.core.errors import InputError
+from audit.runtime.evidence import EvidenceLog, has_response, latest, scrub
 from audit.probes.base import PlannedCall
 from audit.schema.evidence import ChatRequest, Exchange, Message
-from audit.target import load_target, public_endpoint, read_api_key
+from audit.runtime.target import load_target, public_endpoint, read_api_key
 
 
 def exchange(key="k1", **kw):

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from audit.cli import app
+from audit.cli.app import app
 
 reference = pytest.importorskip("audit.reference.server")
 

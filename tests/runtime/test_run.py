@@ -8,7 +8,7 @@ import yaml
 from rt_loopback import Loopback
 from typer.testing import CliRunner
 
-from audit.cli import app
+from audit.cli.app import app
 
 KEY = "sk-test-PLANTED-SECRET-123"
 

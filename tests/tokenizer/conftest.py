@@ -1,10 +1,10 @@
-"""Real-server fixtures for the tokenizer probe's tests: the shared ones from audit.realserver.testing, a
+"""Real-server fixtures for the tokenizer probe's tests: the shared ones from tests.support.realserver.testing, a
 llama-server serving the tiny Qwen2 model, llama-server with a given chat template, and a LiteLLM proxy
 that advertises `gpt-4o` but routes to llama-cpp-python's tiny Qwen2 (a served-model substitution).
 
-LiteLLM runs from its own virtualenv (see audit.realserver.litellm; scripts/setup-real-servers.sh
+LiteLLM runs from its own virtualenv (see tests.support.realserver.litellm; scripts/setup-real-servers.sh
 installs it). With AUDIT_REQUIRE_REAL_SERVERS=1 a missing LiteLLM is installed on first use (as a
-missing llama-server is built); by hand: `python -m audit.realserver.litellm`.
+missing llama-server is built); by hand: `python -m tests.support.realserver.litellm`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audit.realserver.litellm import LITELLM_VERSION, install_litellm, litellm_executable, litellm_venv
-from audit.realserver.servers import LlamaServer, _ChildServer
-from audit.realserver.testing import (llama_cpp_server, llama_server, require_real_servers,  # noqa: F401
+from tests.support.realserver.litellm import LITELLM_VERSION, install_litellm, litellm_executable, litellm_venv
+from tests.support.realserver.servers import LlamaServer, _ChildServer
+from tests.support.realserver.testing import (llama_cpp_server, llama_server, require_real_servers,  # noqa: F401
                                       tiny_models, vocab_count)
 
 ADVERTISED = "gpt-4o"

@@ -11,7 +11,7 @@ from audit.render.html import card_environment
 from audit.render.markdown import _tokenizer_md
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity
 from audit.schema.evidence import Exchange
-from audit.tokenprobe.card import tokenizer_sections
+from audit.probes.tokenizer.section import tokenizer_sections
 
 PROBE = find_probe("tokenizer-integrity")
 

@@ -2,8 +2,8 @@
 
 import re
 
-from audit.tokenprobe.design import equivalence_classes, greedy_segments, min_gap, probe_delta
-from audit.tokenprobe.identify import ExpectedClass, identify
+from audit.probes.tokenizer.design import equivalence_classes, greedy_segments, min_gap, probe_delta
+from audit.probes.tokenizer.identify import ExpectedClass, identify
 
 CLASSES = [ExpectedClass("a", ("a", "a2"), {"probe-1": 100, "probe-2": 50}),
            ExpectedClass("b", ("b",), {"probe-1": 120, "probe-2": 40}),

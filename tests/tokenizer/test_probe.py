@@ -96,7 +96,7 @@ def test_anthropic_uses_count_tokens_plus_one_chat_for_billing():
                                               ("mistral-spm-v1", "")])
 def test_reference_endpoint_identified_in_two_calls(tmp_path, tokenizer, hidden):
     from audit.reference import ReferenceServer
-    from audit.tokenprobe.drive import probe_endpoint
+    from tests.support.tokenizer_drive import probe_endpoint
 
     probe = find_probe("tokenizer-integrity")
     with ReferenceServer("default", tokenizer=tokenizer, template={"hidden_system_prompt": hidden}) as server:

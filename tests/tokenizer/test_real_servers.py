@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
-from audit.content import load_rubric
+from audit.scoring.rubrics import load_rubric
 from audit.probes.registry import find_probe
 from audit.schema.disclosure import DeclaredFacts
-from audit.tokenprobe.drive import probe_endpoint
-from audit.tokenprobe.findings import check_overhead
-from audit.tokenprobe.pool import CANDIDATES
+from tests.support.tokenizer_drive import probe_endpoint
+from audit.probes.tokenizer.findings import check_overhead
+from audit.probes.tokenizer.pool import CANDIDATES
 
 realserver = pytest.mark.realserver
 TOKENIZER_INDICATORS = {"tokenizer-match": 2, "vocab-consistent": 1, "hidden-overhead": 1, "completion-billing": 1}
@@ -61,7 +61,7 @@ def test_every_loader_of_a_vocabulary_counts_the_pool_alike():
     from audit.tokenizers.base import TokenizerUnavailable
     from audit.tokenizers.catalog import load_catalog
     from audit.tokenizers.loaders import load_with
-    from audit.tokenprobe.pool import BASE_TEXT
+    from audit.probes.tokenizer.pool import BASE_TEXT
 
     compared = 0
     for entry in load_catalog().tokenizers:

@@ -47,8 +47,8 @@ def quantize(source: Path, kind: str) -> Path:
 
 def drift_models() -> dict[str, Path]:
     """Variant name -> GGUF path, built (and cached in the realserver models folder) on first use."""
-    from audit.realserver.tiny_gguf import build_tiny_model
-    from audit.realserver.vocab import ensure_vocab
+    from tests.support.realserver.tiny_gguf import build_tiny_model
+    from tests.support.realserver.vocab import ensure_vocab
 
     ensure_vocab()
     base = build_tiny_model(FAMILY, seed=BASE_SEED, scale=SCALE)
@@ -58,7 +58,7 @@ def drift_models() -> dict[str, Path]:
 
 def served(path: Path):
     """The ServedModel for one variant: always the alias `tiny-drift`, ChatML like the family."""
-    from audit.realserver.servers import ServedModel
-    from audit.realserver.tiny_gguf import FAMILIES
+    from tests.support.realserver.servers import ServedModel
+    from tests.support.realserver.tiny_gguf import FAMILIES
 
     return ServedModel(path, ALIAS, FAMILIES[FAMILY].chat_format, n_ctx=1024)

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from audit.drift.samples import DriftSample
+from audit.probes.drift.samples import DriftSample
 from audit.schema.evidence import ChatRequest, Exchange, Message
 
 HERE = Path(__file__).resolve().parents[1]

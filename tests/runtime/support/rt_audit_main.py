@@ -11,6 +11,6 @@ from rt_echo_probe import EchoProbe  # noqa: E402
 registry.kinds()
 registry._KINDS["identity"] = EchoProbe
 
-from audit.cli import main  # noqa: E402
+from audit.cli.app import main  # noqa: E402
 
 main()

@@ -1,0 +1,136 @@
+"""`audit baseline`, `audit drift` and `audit history`: periodic drift audits and their trend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from audit.cli.support import console, reports_errors
+
+EXIT_STABLE, EXIT_DRIFT = 0, 1
+
+Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
+ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
+Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles) or anthropic.")]
+KeyEnv = Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")]
+TargetFile = Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, ...).")]
+Baselines = Annotated[Optional[Path], typer.Option(
+    help="Folder of named baselines (default: $AUDIT_BASELINES_DIR or ~/.local/share/model-integrity-audit/baselines).")]
+Db = Annotated[Optional[Path], typer.Option(
+    "--db", help="History database (default: $AUDIT_HISTORY_DB or ~/.local/share/model-integrity-audit/history.sqlite).")]
+NoHistory = Annotated[bool, typer.Option("--no-history", help="Do not record the run in the history database.")]
+
+
+def _target(target, provider, model, endpoint, api_key_env, concurrency):
+    from audit.runtime.target import load_target
+
+    return load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
+                       concurrency=concurrency)
+
+
+def history_path(db: Path | None, no_history: bool) -> Path | None:
+    """The history database a command uses: --db, else the default one; None with --no-history."""
+    from audit.history.store import default_history_path
+
+    return None if no_history else (db or default_history_path())
+
+
+def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
+             endpoint: Endpoint = None, model: ModelName = None, provider: Provider = None,
+             api_key_env: KeyEnv = None, target: TargetFile = None,
+             name: Annotated[Optional[str], typer.Option(help="Baseline name (default: date and model).")] = None,
+             probe: Annotated[str, typer.Option(help="The drift battery: a shipped probe id or a YAML file.")] = "drift-core",
+             baselines: Baselines = None,
+             rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the record's own by default.")] = None,
+             replace: Annotated[bool, typer.Option("--replace", help="Overwrite a baseline of the same name.")] = False,
+             concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
+             db: Db = None, no_history: NoHistory = False) -> None:
+    """Record a baseline: run the drift battery against the model and keep its answers."""
+    from audit.runtime.drift_runner import default_baselines_dir, record_baseline
+    from audit.core.errors import InputError, Problem
+    from audit.schema.base import is_slug
+
+    if name is not None and not is_slug(name):
+        raise InputError([Problem("--name", f"{name!r} is not a valid name (lowercase letters, digits, '.', '_', '-')")])
+    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
+    folder, result, ok = record_baseline(record, tgt, name=name, probe=probe,
+                                         baselines_dir=baselines or default_baselines_dir(), rubric=rubric,
+                                         replace=replace, history_db=history_path(db, no_history))
+    console.print(f"baseline {folder.name}: {ok} answers from {tgt.model} at {tgt.endpoint}", markup=False)
+    console.print(f"stored in {folder}", markup=False)
+
+
+def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
+          baseline: Annotated[str, typer.Option(help="Baseline name (under --baselines) or folder.")],
+          endpoint: Endpoint = None, model: ModelName = None, provider: Provider = None,
+          api_key_env: KeyEnv = None, target: TargetFile = None, baselines: Baselines = None,
+          alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0,
+                           help="False-alarm rate to hold (default: the battery's, 0.05).")] = None,
+          period: Annotated[int, typer.Option(min=1, help="Audits per alarm period: each audit is tested at "
+                                                          "alpha/period, so the whole period holds alpha.")] = 1,
+          summary: Annotated[Optional[Path], typer.Option(help="Write a Markdown summary (for a CI comment) here.")] = None,
+          out: Annotated[Path, typer.Option(help="Output folder; the run goes to OUT/runs/RUN_ID/.")] = Path("out"),
+          run_id: Annotated[Optional[str], typer.Option(help="Run id (default: time and model).")] = None,
+          concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
+          db: Db = None, no_history: NoHistory = False) -> None:
+    """Compare the model with a baseline. Exit 0: no drift; 1: drift; 2: error (no verdict)."""
+    from audit.core.atomic import write_text_atomic
+    from audit.runtime.drift_runner import resolve_baseline, run_drift
+    from audit.probes.drift.summary import summary_markdown
+    from audit.core.errors import InputError, Problem
+
+    if alpha is not None and not 0 < alpha < 1:
+        raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
+    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
+    folder = resolve_baseline(baseline, baselines)
+    outcome = run_drift(record, tgt, baseline_dir=folder, out=out, run_id=run_id, alpha=alpha, period=period,
+                        history_db=history_path(db, no_history))
+    text = summary_markdown(outcome.report, model=tgt.model, endpoint=tgt.endpoint, baseline=outcome.baseline,
+                            run=outcome.result.run_id)
+    if summary is not None:
+        write_text_atomic(summary, text)
+    behaviour = next(f for f in outcome.result.findings if f.check == "behaviour-stable")
+    fingerprint = next((f for f in outcome.result.findings if f.check == "fingerprint-stable"), None)
+    console.print(f"{outcome.report.verdict.upper()}: {behaviour.message}", markup=False)
+    if fingerprint is not None:
+        console.print(f"fingerprint: {fingerprint.message}", markup=False)
+    console.print(f"run folder: {outcome.folder}", markup=False)
+    raise typer.Exit(EXIT_DRIFT if outcome.report.verdict == "drift" else EXIT_STABLE)
+
+
+def history(model: Annotated[str, typer.Argument(help="Model name or API id as audited.")],
+            db: Db = None,
+            format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table") -> None:
+    """Print the model's score and drift trend from the history database."""
+    import json
+    from dataclasses import asdict
+
+    from audit.core.errors import ContentNotFound, InputError, Problem
+    from audit.history.store import History, default_history_path
+
+    if format not in ("table", "json"):
+        raise InputError([Problem("--format", f"unknown format {format!r}; choose table or json")])
+    path = db or default_history_path()
+    if not path.exists():
+        raise ContentNotFound(f"no history database at {path}")
+    with History(path) as h:
+        rows = h.trend(model)
+        known = h.models()
+    if not rows:
+        raise ContentNotFound(f"no runs of {model!r} in {path} (models there: {', '.join(known) or 'none'})")
+    if format == "json":
+        typer.echo(json.dumps([asdict(r) for r in rows], indent=2))
+        return
+    from audit.history.trend import trend_table, trend_lines
+
+    console.print(trend_table(model, rows))
+    for line in trend_lines(rows):
+        console.print(line, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("baseline")(reports_errors(baseline))
+    app.command("drift")(reports_errors(drift))
+    app.command("history")(reports_errors(history))

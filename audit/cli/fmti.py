@@ -1,0 +1,99 @@
+"""FMTI commands: `audit import fmti`, `audit compare`, `audit fmti build-rubrics|reproduce`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from audit.cli.support import console, reports_errors
+
+import_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                         help="Import disclosure records from other sources.")
+fmti_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       help="Foundation Model Transparency Index (Stanford CRFM): rubrics and published scores.")
+
+
+@import_app.command("fmti")
+@reports_errors
+def import_fmti(
+        paths: Annotated[list[Path], typer.Argument(help="FMTI transparency report CSVs and/or wide score CSVs.")],
+        edition: Annotated[Optional[str], typer.Option(
+            help="2023, 2024 or 2025; detected from the columns when omitted.")] = None,
+        out: Annotated[Path, typer.Option(
+            help="Output folder; records go to OUT/fmti-<edition>/<developer>.yaml.")] = Path("out")) -> None:
+    """Import FMTI CSV files as disclosure records, one per developer."""
+    from audit.core.atomic import write_all_atomic
+    from audit.fmti.importer import import_files
+
+    records = import_files(paths, edition)
+    written = write_all_atomic({out / rec.relpath: rec.yaml() for rec in records})
+    for rec, path in zip(records, written):
+        total = sum(1 for e in rec.record.indicators.values() if e.status == "disclosed")
+        console.print(f"wrote {path}  ({rec.developer}, {rec.record.model.name}, {rec.edition.label}: "
+                      f"{total}/{len(rec.record.indicators)})", markup=False)
+
+
+@fmti_app.command("build-rubrics")
+@reports_errors
+def build_rubrics(
+        data: Annotated[Optional[Path], typer.Option(help="FMTI data folder; ../shared/fmti beside the checkout by default.")] = None,
+        out: Annotated[Optional[Path], typer.Option(help="Folder for the rubric files; the shipped rubrics/ by default.")] = None,
+        check: Annotated[bool, typer.Option("--check", help="Only check the files are up to date; exit 1 if not.")] = False) -> None:
+    """Generate rubrics/fmti-v1.yaml and rubrics/fmti-2025.yaml from the FMTI indicator CSVs."""
+    from audit.core.atomic import write_text_atomic
+    from audit.core.content import content_dir
+    from audit.fmti.reproduce import shared_data_dir
+    from audit.fmti.rubricgen import SPECS, build_rubric, rubric_yaml
+
+    data = data or shared_data_dir()
+    out = out or content_dir("rubrics")
+    stale = []
+    for spec in SPECS.values():
+        text = rubric_yaml(spec, build_rubric(spec, data))
+        target = out / f"{spec.id}.yaml"
+        if check:
+            current = target.read_text(encoding="utf-8") if target.is_file() else None
+            if current != text:
+                stale.append(target)
+            console.print(f"{'stale' if current != text else 'ok   '} {target}", markup=False)
+        else:
+            console.print(f"wrote {write_text_atomic(target, text)}", markup=False)
+    if stale:
+        raise typer.Exit(1)
+
+
+@fmti_app.command("reproduce")
+@reports_errors
+def reproduce_cmd(
+        data: Annotated[Optional[Path], typer.Option(help="FMTI data folder; ../shared/fmti beside the checkout by default.")] = None) -> None:
+    """Import the shared FMTI files, score them, and compare with the published scores."""
+    from audit.fmti.reproduce import reproduce, reproduce_table
+
+    rows = reproduce(data)
+    typer.echo(reproduce_table(rows))
+    if any(not r.matches for r in rows):
+        raise typer.Exit(1)
+
+
+@reports_errors
+def compare(
+        records: Annotated[list[Path], typer.Argument(
+            help="Disclosure records (YAML), live audits (a run folder or its result.json), or folders of them.")],
+        out: Annotated[Path, typer.Option(help="Folder for compare.html and compare.pdf.")],
+        rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the records' own by default.")] = None,
+        pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True) -> None:
+    """Compare several models in one HTML + PDF report: ranking, heatmaps by domain and subdomain.
+
+    A live audit counts as its run scored it, probe-backed indicators included."""
+    from audit.render.compare import write_comparison
+
+    for path in write_comparison(records, out, rubric, pdf=pdf):
+        console.print(f"wrote {path}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    app.add_typer(fmti_app, name="fmti")
+    app.command("compare")(compare)

@@ -1,0 +1,1 @@
+"""The audit history (SQLite): rows of scored runs, drift timelines and trends."""

@@ -1,0 +1,111 @@
+"""From a drift comparison to the two findings integrity-v1 reads: behaviour-stable, fingerprint-stable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from audit.schema.evidence import Exchange
+from audit.schema.finding import Finding
+from audit.probes.drift.alarm import audit_level, permutations_for, rule_text
+from audit.probes.drift.compare import DriftSettings, compare
+from audit.probes.drift.report import TEST_TITLES, DriftReport
+from audit.probes.drift.samples import samples_from
+
+if TYPE_CHECKING:
+    from audit.probes.base import TargetContext
+    from audit.probes.drift.kind import DriftProbe
+
+__all__ = ["drift_findings", "settings_for", "report_of"]
+
+
+def settings_for(probe: "DriftProbe", target: "TargetContext") -> DriftSettings:
+    p = probe.params
+    alpha = float(target.extra.get("drift_alpha", p.alpha))
+    period = int(target.extra.get("drift_period", 1))
+    level = audit_level(alpha, period)
+    return DriftSettings(alpha=alpha, level=level, rule=rule_text(alpha, period),
+                         permutations=max(p.permutations, permutations_for(level, 0)), seed=p.seed,
+                         kernel_length=p.kernel_length, kernel_decay=p.kernel_decay)
+
+
+MINOR_DRIFT_SHARE = 0.5
+
+
+def is_minor_drift(report: DriftReport) -> bool:
+    """Drift confined to a minority of the probe items: integrity-v1's `minor-drift` level.
+
+    The items are the temperature-0 prompts, whose answers are checked one by one; drift counts as
+    minor when fewer than half of them changed. Without such prompts the extent is unknown, and the
+    drift is not minor. The alarm (`audit drift` exit 1) follows the verdict either way.
+    """
+    fixed = report.test("fixed_agreement")
+    return (report.verdict == "drift" and fixed is not None and fixed.effect is not None
+            and fixed.effect < MINOR_DRIFT_SHARE)
+
+
+def _behaviour_message(report: DriftReport) -> str:
+    top = report.strongest
+    lead = (f"Drift detected (p = {report.p_value:.3g} <= {report.level:.3g})" if report.verdict == "drift"
+            else f"No drift detected (p = {report.p_value:.3g} > {report.level:.3g})")
+    fixed = report.test("fixed_agreement")
+    if report.verdict == "drift" and fixed is not None and fixed.effect is not None:
+        extent = "a minority" if is_minor_drift(report) else "at least half"
+        lead += f"; {extent} of the temperature-0 answers changed ({fixed.effect:.0%} of {fixed.prompts} prompts)"
+    if top is None:
+        return lead + "."
+    return (f"{lead}; strongest signal: {TEST_TITLES.get(top.name, top.name)} (p = {top.p_value:.3g}, "
+            f"{top.effect_label} {top.effect:.3g}).")
+
+
+def _fingerprint_message(report: DriftReport) -> str:
+    f = report.fingerprint
+    parts = []
+    if f.model_changed:
+        parts.append(f"served model {', '.join(f.current_models)} (baseline: {', '.join(f.baseline_models) or 'none'})")
+    if f.fingerprint_changed:
+        parts.append(f"system_fingerprint {', '.join(f.current_fingerprints)} "
+                     f"(baseline: {', '.join(f.baseline_fingerprints) or 'none'})")
+    if parts:
+        return "Changed since the baseline: " + "; ".join(parts) + "."
+    return (f"Served model ({', '.join(f.current_models) or 'not reported'}) and system_fingerprint "
+            f"({', '.join(f.current_fingerprints) or 'not reported'}) unchanged since the baseline.")
+
+
+def report_of(findings: Sequence[Finding]) -> DriftReport | None:
+    """The drift report a behaviour-stable finding carries, if any."""
+    for finding in findings:
+        if finding.kind == "drift" and finding.check == "behaviour-stable" and "verdict" in finding.values:
+            return DriftReport.model_validate(finding.values)
+    return None
+
+
+def drift_findings(probe: "DriftProbe", target: "TargetContext", baseline: Sequence[Exchange],
+                   current: Sequence[Exchange]) -> list[Finding]:
+    make = probe._finding
+    base_samples = samples_from(baseline, probe.id)
+    cur_samples = samples_from(current, probe.id)
+    if not base_samples:
+        note = f"The baseline holds no usable answers of probe {probe.id}."
+        return [make("behaviour-stable", "not_available", note), make("fingerprint-stable", "not_available", note)]
+    report = compare(base_samples, cur_samples, settings_for(probe, target), probe.expected_answers())
+    report = report.model_copy(update={
+        "current_calls": len(current),
+        "current_output_tokens": sum(int((ex.usage or {}).get("completion_tokens") or 0) for ex in current)})
+    ids = [s.exchange_id for s in cur_samples]
+    values = report.model_dump(mode="json")
+    if report.verdict == "inconclusive":
+        behaviour = make("behaviour-stable", "not_available",
+                         "Too few answers in both runs for the same prompts to test for drift.", values, ids)
+    else:
+        outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report) else "fail")
+        behaviour = make("behaviour-stable", outcome, _behaviour_message(report), values, ids)
+    fp = report.fingerprint
+    fp_values = fp.model_dump(mode="json")
+    if not fp.observed:
+        fingerprint = make("fingerprint-stable", "not_available",
+                           "The API reported neither a model name nor a system_fingerprint.", fp_values, ids)
+    else:
+        fingerprint = make("fingerprint-stable", "fail" if fp.changed else "pass", _fingerprint_message(report),
+                           fp_values, ids)
+    return [behaviour, fingerprint]

@@ -1,0 +1,135 @@
+"""The tokenizer section of a report card: plain view data for reports/templates/sections/tokenizer.html.
+
+`tokenizer_sections(findings)` turns the tokenizer probe's findings into one `Section` per probe
+instance: what was identified (the equivalence class and its members, the declared tokenizer, the
+observed deltas against the design's gap, the nearest classes when nothing matched), one row per
+check (declared vs observed, vocabulary, hidden overhead in tokens, completion billing in tokens and
+%, served-model substitution) and the ids of the exchanges the findings rest on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from audit.render.check_table import CheckRow, by_probe, check_row, exchange_ids
+from audit.render.view import Section
+from audit.schema.finding import Finding
+
+__all__ = ["TokenizerSection", "Fact", "tokenizer_sections"]
+
+CHECKS = ("tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
+          "served-model-substitution")
+TITLES = {"tokenizer-match": "Declared tokenizer vs observed", "vocab-consistent": "Declared vocabulary size",
+          "hidden-overhead": "Hidden per-request overhead", "completion-billing": "Completion billing",
+          "served-model-substitution": "Served-model substitution"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass
+class TokenizerSection:
+    summary: str
+    facts: list[Fact] = field(default_factory=list)
+    rows: list[CheckRow] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
+
+
+def _tokens(n: int) -> str:
+    return f"{n:,} token{'s' if abs(n) != 1 else ''}"
+
+
+def _nearest(values: dict, limit: int = 3) -> str:
+    return ", ".join(f"{n['class']} ({_tokens(n['distance'])} off)" for n in (values.get("nearest") or [])[:limit])
+
+
+def _measure(f: Finding) -> str:
+    v = f.values
+    if f.check == "tokenizer-match":
+        if "declared" not in v:
+            return f"none declared; observed {v.get('observed_class', 'unknown')}"
+        declared = v["declared"] + (f" (class {v['declared_class']})" if v.get("declared_class") else
+                                    " (not in the catalog)")
+        return f"declared {declared}; observed {v.get('observed_class', 'unknown')}"
+    if f.check == "vocab-consistent":
+        if "declared_vocabulary_size" not in v:
+            return "none declared"
+        sizes = " / ".join(f"{s:,}" for s in v.get("observed_vocab_sizes") or []) or "unknown"
+        return f"declared {v['declared_vocabulary_size']:,}; observed class has {sizes}"
+    if f.check == "hidden-overhead":
+        if v.get("overhead_tokens") is None:
+            return "not measured"
+        text = f"{_tokens(v['overhead_tokens'])} per request"
+        if "matched_template" in v:
+            known = v["known_template_overhead"][v["matched_template"]]
+            text += f"; {v['matched_template']} template {known}, unexplained {v['excess_tokens']:+,}"
+        return text
+    if f.check == "completion-billing":
+        if "reported_completion_tokens" not in v:
+            return "not checked"
+        n = v["completions"]
+        return (f"reported {v['reported_completion_tokens']:,}, counted {v['counted_completion_tokens']:,} "
+                f"over {n} completion{'s' if n != 1 else ''}: {v['billing_difference_tokens']:+,} tokens "
+                f"({v['billing_difference_pct']:+.1f}%)")
+    if f.check == "served-model-substitution":
+        if not v.get("named_model"):
+            return "no model name to compare"
+        named = f"{v['named_model']} → {v['named_class']}" if v.get("named_class") else \
+            f"{v['named_model']} (no catalog tokenizer)"
+        return f"API named {named}; counts say {v.get('observed_class', 'unknown')}"
+    return ""
+
+
+def _facts(v: dict) -> list[Fact]:
+    """The identification itself, read from the values every tokenizer finding carries."""
+    if "observed_class" not in v:
+        return []
+    status = v.get("status")
+    observed = v["observed_class"] if status == "match" else \
+        ("ambiguous: more than one class fits" if status == "ambiguous" else "unknown: no catalog class fits")
+    facts = [Fact("Observed tokenizer", observed)]
+    if v.get("members"):
+        facts.append(Fact("Equivalence class", ", ".join(v["members"]) + " (count identically on every probe)"))
+    gaps = v.get("design_gap") or {}
+    deltas = "; ".join(f"{probe}: {_tokens(delta)}" + (f" (classes ≥ {gaps[probe]} apart)" if probe in gaps else "")
+                       for probe, delta in (v.get("deltas") or {}).items())
+    if deltas:
+        facts.append(Fact("Probe text counted", deltas))
+    if v.get("nearest"):
+        facts.append(Fact("Nearest classes" if status == "match" else "Nearest classes (no match)", _nearest(v)))
+    if v.get("calls"):
+        facts.append(Fact("Calls used", str(v["calls"])))
+    return facts
+
+
+def _summary(checks: dict[str, Finding]) -> str:
+    v = next(iter(checks.values())).values
+    if "observed_class" not in v:
+        return next(iter(checks.values())).message
+    gap = min((v.get("design_gap") or {}).values(), default=None)
+    apart = f" The probe text keeps every catalog class at least {_tokens(gap)} apart." if gap else ""
+    calls = v.get("calls", "?")
+    if v.get("status") == "match":
+        return (f"The API counts tokens like {v['observed_class']} (identified in {calls} calls from the "
+                f"difference of two prompt token counts).{apart}")
+    nearest = (v.get("nearest") or [{}])[0]
+    what = "more than one catalog class fits" if v.get("status") == "ambiguous" else "no catalog tokenizer fits"
+    near = f"; the nearest is {nearest['class']}, {_tokens(nearest['distance'])} off" if nearest else ""
+    return f"After {calls} calls {what} the counts{near}.{apart}"
+
+
+def tokenizer_sections(findings: Iterable[Finding]) -> list[Section]:
+    """One card section per tokenizer probe instance found among `findings`."""
+    sections = []
+    for probe_id, checks in by_probe(findings, "tokenizer").items():
+        ordered = [checks[c] for c in CHECKS if c in checks]
+        rows = [check_row(f, TITLES[f.check], _measure(f)) for f in ordered]
+        data = TokenizerSection(_summary(checks), _facts(ordered[0].values if ordered else {}), rows,
+                                exchange_ids(ordered))
+        sections.append(Section(title=f"Tokenizer integrity ({probe_id})", partial="tokenizer.html", data=data,
+                                covers=(probe_id,)))
+    return sections

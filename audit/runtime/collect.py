@@ -1,0 +1,120 @@
+"""Collect: the only module that talks to the network.
+
+Each probe is driven in rounds (`next_calls` → send what has no recorded response → record →
+ask again) and all probes run concurrently; the endpoint's transport bounds how many calls are
+in flight. Every exchange is appended to the evidence file the moment it completes, with the
+API key scrubbed from anything the server echoed. A probe that raises is stopped and reported;
+the others go on. A budget cap stops new calls everywhere; calls in flight finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.runtime.budget import Budget, estimate_call
+from audit.runtime.evidence import EvidenceLog, scrub
+from audit.probes.base import PlannedCall, ProbeKind, TargetContext
+from audit.providers import ChatProvider, ProviderError
+from audit.schema.evidence import Exchange
+
+__all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS"]
+
+MAX_ROUNDS = 10_000
+
+
+@dataclass
+class ProbeProgress:
+    """One probe's state during collection."""
+
+    probe: ProbeKind
+    done: dict[str, Exchange]
+    sent: int = 0
+    failed: int = 0
+    error: str | None = None
+    finished: bool = False
+
+
+@dataclass
+class Collector:
+    provider: ChatProvider
+    run_id: str
+    endpoint: str
+    log: EvidenceLog
+    budget: Budget = field(default_factory=Budget)
+    secrets: tuple[str, ...] = ()
+    progress: Any = None  # a rich.progress.Progress, or None off a terminal
+
+    async def collect(self, probes: Iterable[ProbeKind], target: TargetContext,
+                      recorded: Mapping[str, Exchange]) -> list[ProbeProgress]:
+        """Drive every probe to completion (or to a cap); `recorded` holds the calls not to resend, by id."""
+        states = [ProbeProgress(p, {ex.key: ex for ex in recorded.values() if ex.probe_id == p.id})
+                  for p in probes]
+        tasks = {}
+        for state in states:
+            if self.progress is not None:
+                total = max(state.probe.max_calls(), len(state.done)) or None
+                tasks[state.probe.id] = self.progress.add_task(state.probe.id, total=total,
+                                                               completed=len(state.done))
+        await asyncio.gather(*(self._drive(state, target, tasks.get(state.probe.id)) for state in states))
+        return states
+
+    async def _drive(self, state: ProbeProgress, target: TargetContext, task: Any) -> None:
+        for _ in range(MAX_ROUNDS):
+            if self.budget.stopped:
+                return
+            try:
+                planned = state.probe.next_calls(target, state.done)
+            except Exception as exc:  # one probe's bug must not stop the others
+                state.error = f"{type(exc).__name__}: {exc}"
+                return
+            fresh = list({c.key: c for c in planned if c.key not in state.done}.values())
+            if not fresh:
+                state.finished = True
+                if task is not None:
+                    self.progress.update(task, total=len(state.done), completed=len(state.done))
+                return
+            await asyncio.gather(*(self._call(state, call, task) for call in fresh))
+        state.error = f"still planning calls after {MAX_ROUNDS} rounds"
+
+    async def _call(self, state: ProbeProgress, call: PlannedCall, task: Any) -> None:
+        estimate = estimate_call(call)
+        if not self.budget.reserve(estimate):
+            return
+        exchange = await self._exchange(state.probe.id, call)
+        self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None)
+        await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
+        state.done[call.key] = exchange
+        state.sent += 1
+        state.failed += not exchange.ok
+        if task is not None:
+            self.progress.advance(task)
+
+    async def _exchange(self, probe_id: str, call: PlannedCall) -> Exchange:
+        provider = self.provider
+        record: dict[str, Any] = {
+            "id": f"{probe_id}/{call.key}", "run_id": self.run_id, "probe_id": probe_id, "key": call.key,
+            "provider": provider.name, "endpoint": self.endpoint, "model": provider.model,
+            "request": call.request.model_dump(mode="json"), "wire_request": {},
+        }
+        started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+        try:
+            wire = provider.wire_call(call.request)
+            record["wire_request"] = wire.body
+            reply = await provider.send(wire, call.request)
+            record.update(status=reply.status, response=reply.body, text=reply.text, ok=True,
+                          attempts=reply.attempts, started_at=reply.started_at, elapsed_ms=reply.elapsed_ms,
+                          served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
+                          usage=reply.usage)
+        except ProviderError as exc:
+            record.update(status=exc.status, response=exc.body, error=exc.message, attempts=exc.attempts,
+                          started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)
+        except Exception as exc:  # an unreadable reply: recorded, and resent on resume
+            record.update(error=f"unreadable reply: {type(exc).__name__}: {exc}", status=None,
+                          started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)
+        record["started_at"] = record["started_at"].isoformat()
+        return Exchange.model_validate(scrub(record, self.secrets))

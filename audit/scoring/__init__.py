@@ -1,0 +1,1 @@
+"""Disclosure records scored against rubrics: loading, crosswalks, scoring, validation. No network."""

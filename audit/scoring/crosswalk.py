@@ -1,0 +1,105 @@
+"""Translate a record written for one rubric into the terms of another.
+
+The one crosswalk: a record assessed under an FMTI rubric (fmti-v1, fmti-2025) scored with a
+rubric whose indicators name FMTI counterparts (`fmti: [...]`, e.g. integrity-v1). Rule, per
+indicator of the target rubric:
+
+- probe-backed (`evidence: {probe: ...}`): no entry; a live probe decides it, so under a
+  crosswalk it is not assessed (even where a disclosure fallback exists: FMTI scored a different
+  question, so its answer must not stand in for the probe);
+- no FMTI counterpart, or (for a record of another FMTI edition) a counterpart whose name that
+  edition does not have: no entry, so not assessed; this lowers the card's coverage;
+- every counterpart scored 1 by FMTI: `disclosed` (full points);
+- some, not all, and the indicator has partial-credit levels: `partial` at the highest level whose
+  share of the points does not exceed the share of counterparts met (at least the lowest level);
+- otherwise: `not_disclosed` (0 points).
+
+Counterpart names are matched as FMTI names are everywhere (case, spacing and hyphens folded,
+known renamings); a name the record's own FMTI rubric lacks is an error in the target rubric when
+that rubric names the same FMTI indicator set (v1), and skipped otherwise. If nothing at all
+can be matched the crosswalk is refused with an error. Other rubric pairs have no crosswalk.
+"""
+
+from __future__ import annotations
+
+from audit.scoring.rubrics import LoadedRubric, load_rubric
+from audit.core.errors import InputError, Problem
+from audit.fmti.names import FMTI_RUBRICS, NameIndex
+from audit.scoring.records import LoadedRecord
+from audit.schema.disclosure import IndicatorDisclosure, Source
+from audit.schema.rubric import Indicator
+
+__all__ = ["translate", "crosswalk_entry"]
+
+# the FMTI indicator set that `fmti:` counterpart names refer to
+COUNTERPART_SET = "fmti-v1"
+
+
+def _no_crosswalk(loaded: LoadedRecord, rubric: LoadedRubric, why: str = "") -> InputError:
+    return InputError.single(
+        loaded.path, f"record is written for rubric {loaded.record.rubric!r}, and there is no crosswalk "
+                     f"from it to {rubric.rubric.id!r}{why}", loaded.lines.line_of(("rubric",)), "rubric")
+
+
+def crosswalk_entry(indicator: Indicator, met: dict[str, bool], entries: dict[str, IndicatorDisclosure],
+                    source_label: str) -> IndicatorDisclosure:
+    """The target indicator's entry from its counterparts' FMTI scores (`met`: name → scored 1)."""
+    n_met, n = sum(met.values()), len(met)
+    if n_met == n:
+        status, level = "disclosed", None
+    elif n_met and indicator.levels:
+        share = n_met / n
+        fitting = [lv for lv in indicator.levels if lv.points / indicator.points <= share]
+        chosen = max(fitting, key=lambda lv: lv.points) if fitting else min(indicator.levels, key=lambda lv: lv.points)
+        status, level = "partial", chosen.id
+    else:
+        status, level = "not_disclosed", None
+    marks = ", ".join(f"{name} {'✓' if ok else '✗'}" for name, ok in met.items())
+    lines = [f"Crosswalk from {source_label}: {n_met} of {n} FMTI counterpart"
+             f"{'s' if n != 1 else ''} scored 1 ({marks})."]
+    quotes: list[str] = []
+    sources: list[Source] = []
+    for name, entry in entries.items():
+        if entry.quote:
+            quotes.append(f"[FMTI {name}] {entry.quote}" if n > 1 else entry.quote)
+        if entry.note:
+            lines.append(f"FMTI on {name}: {entry.note}")
+        sources.extend(s for s in entry.sources if s not in sources)
+    return IndicatorDisclosure(status=status, level=level, quote="\n\n".join(quotes) or None,
+                               sources=sources, note="\n\n".join(lines))
+
+
+def translate(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, IndicatorDisclosure]:
+    """The record's FMTI assessments in the terms of `rubric`, by the rule in the module docstring."""
+    record = loaded.record
+    target = rubric.rubric
+    with_counterparts = [i for i in target.indicators() if i.fmti]
+    if record.rubric not in FMTI_RUBRICS or not with_counterparts or target.id in FMTI_RUBRICS:
+        raise _no_crosswalk(loaded, rubric)
+    source = load_rubric(record.rubric)
+    index = NameIndex(source.rubric)
+    label = f"FMTI record under {record.rubric}" + (f" ({record.assessment.assessor})"
+                                                     if record.assessment.assessor else "")
+    out: dict[str, IndicatorDisclosure] = {}
+    unknown: list[Problem] = []
+    for indicator in with_counterparts:
+        if indicator.probe is not None:
+            continue
+        ids = {name: index.id_of(name) for name in indicator.fmti}
+        missing = [name for name, ind_id in ids.items() if ind_id is None]
+        if missing:
+            if record.rubric == COUNTERPART_SET:
+                unknown.append(Problem(str(rubric.path), f"FMTI counterpart(s) {', '.join(map(repr, missing))} "
+                                                         f"not in rubric {record.rubric}", None,
+                                       f"{indicator.id}.fmti"))
+            continue
+        if any(ind_id not in record.indicators for ind_id in ids.values()):
+            continue  # the record leaves a counterpart unassessed: so is this indicator
+        entries = {name: record.indicators[ind_id] for name, ind_id in ids.items()}
+        met = {name: entry.status == "disclosed" for name, entry in entries.items()}
+        out[indicator.id] = crosswalk_entry(indicator, met, entries, label)
+    if unknown:
+        raise InputError(unknown)
+    if not out:
+        raise _no_crosswalk(loaded, rubric, f": none of its FMTI counterpart names exist in {record.rubric}")
+    return out

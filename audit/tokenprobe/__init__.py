@@ -1,1 +1,0 @@
-"""Tokenizer probe logic: probe design from the catalog and identification from observed counts."""
