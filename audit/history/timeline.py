@@ -106,7 +106,7 @@ def drift_sections(models: str | list[str | None], db: str | Path | None = None)
     Reads only: a history database that does not exist is not created (`db` None: the default one).
     """
     from audit.history.store import default_history_path
-    from audit.render.view import Section
+    from audit.schema.section import Section
 
     path = Path(db) if db is not None else default_history_path()
     if not path.is_file():

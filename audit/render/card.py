@@ -10,7 +10,8 @@ from audit.render import pdf
 from audit.render.html import view_html
 from audit.render.json import result_json
 from audit.render.markdown import view_markdown
-from audit.render.view import Section, build_view, card_slug
+from audit.render.view import build_view, card_slug
+from audit.schema.section import Section
 
 __all__ = ["write_card", "render_card"]
 

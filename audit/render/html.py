@@ -11,7 +11,8 @@ from markupsafe import Markup
 from audit.core.content import content_dir
 from audit.core.errors import ContentNotFound
 from audit.schema.result import AuditResult
-from audit.render.view import CardView, Section, build_view
+from audit.render.view import CardView, build_view
+from audit.schema.section import Section
 
 __all__ = ["result_html", "view_html", "card_environment", "TEMPLATE", "STYLESHEETS"]
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.schema.disclosure import Source
+from audit.schema.section import OUTCOME_LABELS, Section, anchor_part
 from audit.schema.finding import Finding
 from audit.schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult
 
 __all__ = ["CardView", "DomainView", "CriterionView", "IndicatorView", "Segment", "FindingView",
-           "SourceView", "SourceRef", "Section", "Stamp", "build_view", "card_slug",
+           "SourceView", "SourceRef", "Stamp", "build_view", "card_slug",
            "format_value", "STATE_LABELS", "BASIS_LABELS", "OUTCOME_LABELS"]
 
 STATE_LABELS = {"awarded": "Awarded", "partial": "Partial", "missed": "Missed", "not_assessed": "Not assessed"}
@@ -36,10 +37,7 @@ BASIS_LABELS = {
     "disclosure_fallback": "Disclosure (probe fallback)",
     "none": "—",
 }
-OUTCOME_LABELS = {"pass": "Pass", "partial": "Partial", "fail": "Fail", "not_available": "Not available",
-                  "error": "Error"}
 DEFAULT_RUBRIC = "integrity-v1"
-_PARTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.html$")
 
 
 @dataclass
@@ -151,22 +149,6 @@ class Stamp:
 
 
 @dataclass
-class Section:
-    """An extra section contributed by a probe renderer; `partial` is a file in templates/sections/."""
-
-    title: str
-    partial: str
-    data: Any = None
-    anchor: str = ""
-    covers: tuple[str, ...] = ()  # probe ids whose findings this section presents in full
-
-    def __post_init__(self) -> None:
-        if not _PARTIAL_NAME.match(self.partial):
-            raise ValueError(f"section partial {self.partial!r} must be a plain file name ending in .html")
-        self.anchor = self.anchor or "section-" + _anchor_part(self.title)
-
-
-@dataclass
 class CardView:
     title: str  # the document title
     vendor: str
@@ -226,10 +208,6 @@ def _grade_tone(grade: str | None, percent: float) -> str:
     letter = (grade or "").strip()[:1].upper()
     by_letter = {"A": "good", "B": "good", "C": "fair", "D": "weak", "E": "poor", "F": "poor"}
     return by_letter.get(letter, _tone(percent))
-
-
-def _anchor_part(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 def _number(value: float) -> str:
@@ -333,7 +311,7 @@ def _criterion_view(criterion: CriterionResult, domain: DomainResult, sources: _
     counts = {s: sum(1 for i in criterion.indicators if i.state == s) for s in STATE_LABELS}
     percent = _pct(criterion.points or 0, criterion.max_points)
     return CriterionView(
-        id=criterion.id, anchor=f"criterion-{_anchor_part(criterion.id)}", title=criterion.title,
+        id=criterion.id, anchor=f"criterion-{anchor_part(criterion.id)}", title=criterion.title,
         question=criterion.question, domain_title=domain.title,
         points="—" if criterion.points is None else str(criterion.points), max_points=criterion.max_points,
         percent=percent,

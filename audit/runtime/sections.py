@@ -11,7 +11,7 @@ from typing import Callable
 
 from audit.core.errors import OutputError
 from audit.schema.result import AuditResult
-from audit.render.view import Section
+from audit.schema.section import Section
 
 __all__ = ["probe_sections"]
 

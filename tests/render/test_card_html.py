@@ -9,7 +9,8 @@ import pytest
 
 from audit.scoring.pipeline import score_record
 from audit.render.html import result_html
-from audit.render.view import Section, build_view
+from audit.render.view import build_view
+from audit.schema.section import Section
 
 BAD_URL = "javascript:alert(1)"  # as in conftest.synthetic_result
 HOSTILE_QUOTE = 'We say <script>alert("x")</script> & more'

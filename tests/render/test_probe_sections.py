@@ -10,7 +10,8 @@ from audit.scoring.pipeline import score_record
 from audit.render.html import result_html
 from audit.render.markdown import view_markdown
 from audit.runtime.sections import probe_sections
-from audit.render.view import Section, build_view
+from audit.render.view import build_view
+from audit.schema.section import Section
 from audit.schema.finding import Finding
 
 RECORD = "data/disclosures/allenai/olmo-2-7b.yaml"

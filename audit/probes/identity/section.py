@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from audit.render.check_table import CheckRow, by_probe, check_row
-from audit.render.view import Section
+from audit.probes.section_rows import by_probe, check_row
+from audit.schema.section import CheckRow, Section
 from audit.schema.finding import Finding
 from audit.probes.identity.assess import CHECKS
 from audit.probes.identity.stats import percent

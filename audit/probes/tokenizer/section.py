@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from audit.render.check_table import CheckRow, by_probe, check_row, exchange_ids
-from audit.render.view import Section
+from audit.probes.section_rows import by_probe, check_row, exchange_ids
+from audit.schema.section import CheckRow, Section
 from audit.schema.finding import Finding
 
 __all__ = ["TokenizerSection", "Fact", "tokenizer_sections"]

@@ -1,29 +1,13 @@
-"""One row per probe check, shared by the probe sections of a card (identity, tokenizer).
-
-A row carries display-ready strings only: the check's title, its outcome (as CSS class and label),
-what was measured and the finding's own message. `sections/check-table.html` and the Markdown
-renderer both read these rows.
-"""
+"""Helpers shared by the probe kinds' card sections: a `CheckRow` from a finding, findings grouped by probe."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from audit.schema.finding import Finding
-from audit.render.view import OUTCOME_LABELS
+from audit.schema.section import OUTCOME_LABELS, CheckRow
 
-__all__ = ["CheckRow", "check_row", "exchange_ids", "by_probe"]
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    check: str
-    title: str
-    outcome: str
-    outcome_label: str
-    measure: str  # "94% (95% CI 87–97%), n = 82"
-    message: str
+__all__ = ["check_row", "exchange_ids", "by_probe"]
 
 
 def check_row(finding: Finding, title: str, measure: str) -> CheckRow:
