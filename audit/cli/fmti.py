@@ -1,4 +1,4 @@
-"""FMTI commands: `audit import fmti`, `audit compare`, `audit fmti build-rubrics|reproduce`."""
+"""FMTI commands: `audit import fmti`, `audit fmti build-rubrics|reproduce`."""
 
 from __future__ import annotations
 
@@ -77,23 +77,6 @@ def reproduce_cmd(
         raise typer.Exit(1)
 
 
-@reports_errors
-def compare(
-        records: Annotated[list[Path], typer.Argument(
-            help="Disclosure records (YAML), live audits (a run folder or its result.json), or folders of them.")],
-        out: Annotated[Path, typer.Option(help="Folder for compare.html and compare.pdf.")],
-        rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the records' own by default.")] = None,
-        pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write the PDF.")] = True) -> None:
-    """Compare several models in one HTML + PDF report: ranking, heatmaps by domain and subdomain.
-
-    A live audit counts as its run scored it, probe-backed indicators included."""
-    from audit.render.compare import write_comparison
-
-    for path in write_comparison(records, out, rubric, pdf=pdf):
-        console.print(f"wrote {path}", markup=False)
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(fmti_app, name="fmti")
-    app.command("compare")(compare)

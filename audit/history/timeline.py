@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audit.history.store import History, HistoryRow
 
-__all__ = ["drift_sections", "card_sections", "timeline_view", "TimelineView", "TimelinePoint"]
+__all__ = ["timeline_view", "TimelineView", "TimelinePoint"]
 
 WIDTH, HEIGHT = 640, 180
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 30
@@ -97,29 +97,3 @@ def timeline_view(rows: list[HistoryRow]) -> TimelineView | None:
         first_date=points[0].date, last_date=points[-1].date, alarms=alarms, audits=len(audits), rows=table[-12:],
         summary=f"{len(audits)} drift audit{'s' if len(audits) != 1 else ''} from {points[0].date} to "
                 f"{points[-1].date}; {alarms} alarm{'s' if alarms != 1 else ''}.")
-
-
-def drift_sections(models: str | list[str | None], db: str | Path | None = None) -> list:
-    """[the drift timeline Section] when the history holds drift audits of one of `models` (the first
-    name with any wins: the model requested, then the record's API id and name), else [].
-
-    Reads only: a history database that does not exist is not created (`db` None: the default one).
-    """
-    from audit.history.store import default_history_path
-    from audit.schema.section import Section
-
-    path = Path(db) if db is not None else default_history_path()
-    if not path.is_file():
-        return []
-    names = [models] if isinstance(models, str) else [m for m in models if m]
-    with History(path) as history:
-        for name in dict.fromkeys(names):
-            view = timeline_view(history.trend(name))
-            if view is not None:
-                return [Section(title="Drift timeline", partial="drift.html", data=view)]
-    return []
-
-
-def card_sections(result, requested_model: str | None = None, db: str | Path | None = None) -> list:
-    """The extra card sections for `result` from the history: its model's drift timeline, if any."""
-    return drift_sections([requested_model, result.target.api_id, result.target.model], db)

@@ -12,7 +12,6 @@ from audit.core.atomic import write_all_atomic
 from audit.core.content import content_dir
 from audit.core.errors import ContentNotFound
 from audit.schema.result import AuditResult
-from audit.runtime.compare_inputs import score_records
 from audit.render.compare_view import CompareView, build_compare_view
 from audit.render.html import card_environment
 from audit.render.pdf import html_to_pdf
@@ -43,10 +42,9 @@ def compare_html(view: CompareView, reports: Path | None = None) -> str:
     return template.render(view=view, css=_stylesheet(reports))
 
 
-def write_comparison(records: list[Path], out: Path, rubric_id: str | None = None, *, pdf: bool = True,
+def write_comparison(results: list[AuditResult], out: Path, *, pdf: bool = True,
                      generated_at: dt.datetime | None = None) -> list[Path]:
-    """Score the records, render, and write OUT/compare.html (and compare.pdf) once all are ready."""
-    results: list[AuditResult] = score_records(records, rubric_id)
+    """Render the scored results and write OUT/compare.html (and compare.pdf) once both are ready."""
     html = compare_html(build_compare_view(results, generated_at))
     files: dict[Path, str | bytes] = {out / "compare.html": html}
     if pdf:

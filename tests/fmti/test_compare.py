@@ -15,7 +15,7 @@ from audit.cli.app import app
 from audit.scoring.rubrics import load_rubric
 from audit.fmti.importer import import_files
 from audit.render.compare import compare_html
-from audit.runtime.compare_inputs import score_records
+from audit.scoring.compare_inputs import score_records
 from audit.render.compare_view import build_compare_view
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from audit.cli.app import app
 from audit.scoring.pipeline import score_record
-from audit.runtime.compare_inputs import score_records
+from audit.scoring.compare_inputs import score_records
 from audit.render.compare_view import build_compare_view
 from audit.render.json import result_json
 from audit.schema.finding import Finding

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.history import timeline
+from audit.runtime import sections as sections_module
 from audit.history.timeline import timeline_view
 from audit.core.errors import OutputError
 from audit.history.store import HistoryRow
@@ -47,7 +47,7 @@ def test_fixed_order_and_drift_only_with_a_history(monkeypatch, tmp_path):
     assert [s.partial for s in probe_sections(result)] == ["identity.html", "tokenizer.html"]
     drift = Section(title="Drift timeline", partial="drift.html", data=timeline_view(_drift_rows()))
     asked = []
-    monkeypatch.setattr(timeline, "card_sections", lambda r, model, db: asked.append((model, db)) or [drift])
+    monkeypatch.setattr(sections_module, "drift_timeline", lambda r, model, db: asked.append((model, db)) or [drift])
     sections = probe_sections(result, model="olmo", history=tmp_path / "h.sqlite")
     assert [s.partial for s in sections] == ["identity.html", "tokenizer.html", "drift.html"]
     assert asked == [("olmo", tmp_path / "h.sqlite")]
@@ -57,7 +57,7 @@ def test_an_unreadable_history_warns_and_leaves_the_probe_sections(monkeypatch, 
     def broken(*args):
         raise OutputError("history locked")
 
-    monkeypatch.setattr(timeline, "card_sections", broken)
+    monkeypatch.setattr(sections_module, "drift_timeline", broken)
     warnings = []
     sections = probe_sections(score_record(RECORD, findings=_findings()), history=tmp_path / "h", warn=warnings.append)
     assert [s.partial for s in sections] == ["identity.html", "tokenizer.html"]
