@@ -7,34 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from audit.cli.options import (Baselines, Db, Endpoint, Formats, KeyEnv, ModelName, NoHistory, Provider,
+                               TargetFile, history_path)
 from audit.cli.support import console, reports_errors
 
 EXIT_STABLE, EXIT_DRIFT = 0, 1
-
-Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
-ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
-Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles) or anthropic.")]
-KeyEnv = Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")]
-TargetFile = Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, ...).")]
-Baselines = Annotated[Optional[Path], typer.Option(
-    help="Folder of named baselines (default: $AUDIT_BASELINES_DIR or ~/.local/share/model-integrity-audit/baselines).")]
-Db = Annotated[Optional[Path], typer.Option(
-    "--db", help="History database (default: $AUDIT_HISTORY_DB or ~/.local/share/model-integrity-audit/history.sqlite).")]
-NoHistory = Annotated[bool, typer.Option("--no-history", help="Do not record the run in the history database.")]
-
 
 def _target(target, provider, model, endpoint, api_key_env, concurrency):
     from audit.runtime.target import load_target
 
     return load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
                        concurrency=concurrency)
-
-
-def history_path(db: Path | None, no_history: bool) -> Path | None:
-    """The history database a command uses: --db, else the default one; None with --no-history."""
-    from audit.history.store import default_history_path
-
-    return None if no_history else (db or default_history_path())
 
 
 def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
@@ -46,18 +29,21 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
              rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the record's own by default.")] = None,
              replace: Annotated[bool, typer.Option("--replace", help="Overwrite a baseline of the same name.")] = False,
              concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
-             db: Db = None, no_history: NoHistory = False) -> None:
+             db: Db = None, no_history: NoHistory = False, formats: Formats = None) -> None:
     """Record a baseline: run the drift battery against the model and keep its answers."""
-    from audit.runtime.drift_runner import default_baselines_dir, record_baseline
     from audit.core.errors import InputError, Problem
+    from audit.render.card import parse_formats
+    from audit.runtime.drift_runner import default_baselines_dir, record_baseline
     from audit.schema.base import is_slug
 
+    card_formats = parse_formats(formats)
     if name is not None and not is_slug(name):
         raise InputError([Problem("--name", f"{name!r} is not a valid name (lowercase letters, digits, '.', '_', '-')")])
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
     folder, result, ok = record_baseline(record, tgt, name=name, probe=probe,
                                          baselines_dir=baselines or default_baselines_dir(), rubric=rubric,
-                                         replace=replace, history_db=history_path(db, no_history))
+                                         replace=replace, history_db=history_path(db, no_history),
+                                         formats=card_formats)
     console.print(f"baseline {folder.name}: {ok} answers from {tgt.model} at {tgt.endpoint}", markup=False)
     console.print(f"stored in {folder}", markup=False)
 
@@ -74,19 +60,21 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
           out: Annotated[Path, typer.Option(help="Output folder; the run goes to OUT/runs/RUN_ID/.")] = Path("out"),
           run_id: Annotated[Optional[str], typer.Option(help="Run id (default: time and model).")] = None,
           concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
-          db: Db = None, no_history: NoHistory = False) -> None:
+          db: Db = None, no_history: NoHistory = False, formats: Formats = None) -> None:
     """Compare the model with a baseline. Exit 0: no drift; 1: drift; 2: error (no verdict)."""
     from audit.core.atomic import write_text_atomic
-    from audit.runtime.drift_runner import resolve_baseline, run_drift
-    from audit.probes.drift.summary import summary_markdown
     from audit.core.errors import InputError, Problem
+    from audit.probes.drift.summary import summary_markdown
+    from audit.render.card import parse_formats
+    from audit.runtime.drift_runner import resolve_baseline, run_drift
 
+    card_formats = parse_formats(formats)
     if alpha is not None and not 0 < alpha < 1:
         raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
     folder = resolve_baseline(baseline, baselines)
     outcome = run_drift(record, tgt, baseline_dir=folder, out=out, run_id=run_id, alpha=alpha, period=period,
-                        history_db=history_path(db, no_history))
+                        history_db=history_path(db, no_history), formats=card_formats)
     text = summary_markdown(outcome.report, model=tgt.model, endpoint=tgt.endpoint, baseline=outcome.baseline,
                             run=outcome.result.run_id)
     if summary is not None:

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from audit.cli.options import Formats
 from audit.cli.support import console, reports_errors
 from audit.core.errors import InputError, Problem
 
@@ -49,14 +50,17 @@ def card(record: Annotated[Path, typer.Argument(help="A disclosure record (YAML)
          rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the record's own by default.")] = None,
          out: Annotated[Path, typer.Option(help="Folder for the card files.")] = Path("out"),
          db: Annotated[Optional[Path], typer.Option(
-             "--db", help="Add the model's drift timeline from this history database.")] = None) -> None:
-    """Write the report card as HTML, PDF, JSON and Markdown."""
-    from audit.render.card import write_card
+             "--db", envvar="AUDIT_HISTORY_DB",
+             help="Add the model's drift timeline from this history database (none by default).")] = None,
+         formats: Formats = None) -> None:
+    """Write the report card as HTML, PDF, JSON and Markdown (or the --formats asked for)."""
+    from audit.render.card import parse_formats, write_card
     from audit.runtime.sections import probe_sections
     from audit.scoring.pipeline import score_record
 
+    card_formats = parse_formats(formats)
     result = score_record(record, rubric)
-    for path in write_card(result, out, probe_sections(result, history=db)):
+    for path in write_card(result, out, probe_sections(result, history=db), card_formats):
         console.print(f"wrote {path}", markup=False)
 
 

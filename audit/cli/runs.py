@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from audit.cli.support import console, err_console, reports_errors
-from audit.cli.drift import Baselines, Db, NoHistory, history_path
+from audit.cli.options import Baselines, Db, Formats, NoHistory, history_path
 
 
 def _warn(message: str) -> None:
@@ -75,21 +75,22 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
         baselines: Baselines = None,
         alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Drift false-alarm rate (with --baseline).")] = None,
         period: Annotated[int, typer.Option(min=1, help="Drift audits per alarm period (with --baseline).")] = 1,
-        db: Db = None, no_history: NoHistory = False,
+        db: Db = None, no_history: NoHistory = False, formats: Formats = None,
         ) -> None:
     """Run live probes against a model API, then score the record with their findings."""
+    from audit.render.card import parse_formats
     from audit.runtime.budget import Caps
-    from audit.runtime.workflow import collect_live, finish, plan, prepare
+    from audit.runtime.drift_runner import resolve_baseline
     from audit.runtime.target import load_target
+    from audit.runtime.workflow import BaselineLink, collect_live, finish, plan, prepare
 
+    card_formats = parse_formats(formats)
     tgt = load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
                       concurrency=concurrency)
+    link = None if baseline is None else BaselineLink(resolve_baseline(baseline, baselines), alpha, period)
     prepared = prepare(record, tgt, rubric=rubric, probe_ids=_split(probes), run_id=run_id, out=out,
-                       caps=Caps(max_calls, max_tokens, max_cost), price_in=price_in, price_out=price_out)
-    if baseline is not None:
-        from audit.runtime.drift_runner import resolve_baseline
-
-        baseline_dir = resolve_baseline(baseline, baselines)  # checked before anything is sent or written
+                       caps=Caps(max_calls, max_tokens, max_cost), price_in=price_in, price_out=price_out,
+                       baseline=link)
     the_plan = plan(prepared)
     console.print(_plan_table(the_plan, prepared))
     console.print(f"{tgt.provider} {tgt.model} at {tgt.endpoint}", markup=False)
@@ -98,10 +99,6 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     if dry_run:
         console.print("dry run: nothing sent, nothing written", markup=False)
         return
-    if baseline is not None:
-        from audit.runtime.drift_runner import attach_baseline
-
-        attach_baseline(prepared, baseline_dir, alpha=alpha, period=period)
 
     progress = None
     if console.is_terminal:
@@ -122,7 +119,9 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     if budget.stopped:
         console.print(f"stopped: {budget.stopped}; what was gathered is kept. Resume with "
                       f"--run-id {prepared.spec.run_id}", markup=False)
-    result, written = finish(prepared.folder, prepared.spec, _warn, history=history_path(db, no_history), record=True)
+    done = finish(prepared.folder, prepared.spec, _warn, history=history_path(db, no_history), record_as="auto",
+                  formats=card_formats)
+    result, written = done.result, done.written
     console.print(f"{result.total}/{result.max_total} points ({result.percent:g}%), grade {result.grade or '-'}, "
                   f"coverage {result.coverage:g}%", markup=False)
     console.print(f"run folder: {prepared.folder.root}", markup=False)
@@ -131,15 +130,18 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
 
 
 def rescore(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/runs/RUN_ID).")],
-            db: Db = None, no_history: NoHistory = False) -> None:
+            db: Db = None, no_history: NoHistory = False, formats: Formats = None) -> None:
     """Recompute findings, scores and cards from a run's evidence alone, offline."""
-    from audit.runtime.workflow import finish
+    from audit.render.card import parse_formats
     from audit.runtime.run_folder import RunFolder
+    from audit.runtime.workflow import finish
 
+    card_formats = parse_formats(formats)
     folder = RunFolder(run_dir)
     spec = folder.load_spec()
     before = folder.result.read_bytes() if folder.result.exists() else None
-    result, written = finish(folder, spec, _warn, history=history_path(db, no_history))  # reads the history only
+    done = finish(folder, spec, _warn, history=history_path(db, no_history), formats=card_formats)  # reads it only
+    result, written = done.result, done.written
     after = folder.result.read_bytes()
     state = "new" if before is None else ("unchanged" if before == after else "CHANGED")
     console.print(f"result.json {state}: {result.total}/{result.max_total} points, grade {result.grade or '-'}",

@@ -14,21 +14,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from audit.core.atomic import write_text_atomic
 from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.history.store import data_home
-from audit.schema.result import AuditResult
-from audit.runtime.recording import record_run
+from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
+from audit.render.card import CARD_FORMATS
+from audit.runtime.run_folder import RunFolder, new_run_id
+from audit.runtime.workflow import BaselineLink, collect_live, finish, prepare
+from audit.schema.result import AuditResult
 
-__all__ = ["default_baselines_dir", "resolve_baseline", "attach_baseline", "record_baseline", "run_drift", "DriftOutcome",
-           "MIN_OK_SHARE"]
+__all__ = ["default_baselines_dir", "resolve_baseline", "record_baseline", "run_drift", "DriftOutcome", "MIN_OK_SHARE"]
 
 BASELINES_ENV = "AUDIT_BASELINES_DIR"
-DEFAULT_PROBE = "drift-core"
 MIN_OK_SHARE = 0.5  # fewer successful calls than this share of the battery is an error, not a verdict
 
 
@@ -49,7 +51,8 @@ def resolve_baseline(name_or_dir: str, baselines_dir: Path | None = None) -> Pat
                           f"{baselines_dir or default_baselines_dir()})")
 
 
-def _check_collected(states, planned: int, recorded: int) -> None:
+def _check_collected(states, planned: int) -> None:
+    """Refuse a verdict on a battery that mostly failed (or a probe that broke)."""
     problems = [f"probe {s.probe.id}: {s.error}" for s in states if s.error]
     ok = sum(1 for s in states for ex in s.done.values() if ex.ok)
     if problems:
@@ -60,58 +63,35 @@ def _check_collected(states, planned: int, recorded: int) -> None:
         raise InputError([Problem("collect", f"only {ok} of {planned} calls succeeded{hint}; no verdict")])
 
 
-def attach_baseline(prepared, baseline_dir: Path, *, alpha: float | None = None, period: int = 1) -> None:
-    """Make `prepared` (an `audit run` or `audit drift` run, not yet collected) a drift run against
-    `baseline_dir`: its evidence is copied into the run folder (baseline.jsonl), so the run can be
-    rescored from its folder alone, and alpha and period go into run.json's probe context."""
-    from audit.runtime.run_folder import RunFolder
-
-    if alpha is not None and not 0 < alpha < 1:
-        raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
-    source = RunFolder(baseline_dir)
-    source.load_spec()  # a readable run folder
-    context = {"drift_baseline_name": baseline_dir.name, "drift_period": period,
-               **({"drift_alpha": alpha} if alpha is not None else {})}
-    if prepared.resumed and prepared.spec.context != context:
-        raise InputError([Problem("--run-id", f"run {prepared.spec.run_id} was started with other drift settings "
-                                              f"({prepared.spec.context}); use a new --run-id")])
-    prepared.spec = prepared.spec.model_copy(update={"context": context})
-    if not prepared.folder.baseline.is_file():
-        prepared.folder.root.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(prepared.folder.baseline, source.evidence.read_text(encoding="utf-8"))
-
-
 def record_baseline(record: Path, target, *, name: str | None, probe: str, baselines_dir: Path,
-                    rubric: str | None, replace: bool, history_db: Path | None, progress=None
-                    ) -> tuple[Path, AuditResult, int]:
-    """Run the battery and store it as baseline `name`; returns (folder, result, successful calls)."""
-    from audit.runtime.workflow import collect_live, prepare
-    from audit.runtime.run_folder import RunFolder, new_run_id, score_run, write_outputs
+                    rubric: str | None, replace: bool, history_db: Path | None, progress=None,
+                    formats: Sequence[str] = CARD_FORMATS) -> tuple[Path, AuditResult, int]:
+    """Run the battery and store it as baseline `name`; returns (folder, result, successful calls).
 
+    The run goes to a staging folder first and is renamed into place once written, so a failed
+    recording leaves nothing under the baselines folder.
+    """
     name = name or new_run_id(target.model)
     final = baselines_dir / name
     if final.exists() and not replace:
         raise InputError([Problem("--name", f"baseline {name!r} already exists in {baselines_dir}; "
                                             "choose another --name or pass --replace")])
-    staging = baselines_dir / f".{name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    prepared = prepare(record, target, rubric=rubric, probe_ids=[probe], run_id=name, out=baselines_dir)
-    prepared.folder, prepared.resumed, prepared.recorded = RunFolder(staging), False, {}
+    staging = RunFolder(baselines_dir / f".{name}.partial-{os.getpid()}")
+    shutil.rmtree(staging.root, ignore_errors=True)
+    prepared = prepare(record, target, rubric=rubric, probe_ids=[probe], run_id=name, folder=staging, fresh=True)
     try:
         planned = sum(p.max_calls() for p in prepared.probes)
         states, _, _ = collect_live(prepared, progress)
-        _check_collected(states, planned, 0)
-        result = score_run(prepared.folder, prepared.spec)
-        write_outputs(prepared.folder, result)
+        _check_collected(states, planned)
+        done = finish(staging, prepared.spec, history=history_db, record_as="baseline", baseline_name=name,
+                      formats=formats)
         if final.exists():
             shutil.rmtree(final)
-        os.replace(staging, final)
+        os.replace(staging.root, final)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging.root, ignore_errors=True)
     ok = sum(1 for s in states for ex in s.done.values() if ex.ok)
-    if history_db is not None:
-        record_run(history_db, result, kind="baseline", baseline=name, requested_model=target.model)
-    return final, result, ok
+    return final, done.result, ok
 
 
 @dataclass(frozen=True)
@@ -123,40 +103,32 @@ class DriftOutcome:
     written: list[Path]
 
 
-def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: str | None, alpha: float | None,
-              period: int, history_db: Path | None, progress=None) -> DriftOutcome:
-    """Run the baseline's battery against `target` and compare; records the run in the history."""
-    from audit.runtime.workflow import collect_live, prepare
-    from audit.runtime.run_folder import RunFolder, probes_of, score_run, write_outputs
-    from audit.probes.drift.findings import report_of
-    from audit.runtime.sections import probe_sections
-
-    base_spec = RunFolder(baseline_dir).load_spec()
-    drift_probes = [d for d in base_spec.probes if d.kind == "drift"]
-    if not drift_probes:
-        raise InputError([Problem(str(baseline_dir / "run.json"), "the baseline ran no drift probe")])
-    prepared = prepare(record, target, rubric=None, probe_ids=None, run_id=run_id, out=out)
-    if prepared.resumed:
-        raise InputError([Problem("--run-id", f"run {prepared.spec.run_id} exists already; drift runs start afresh")])
-    # The baseline's own battery, as it recorded it, whatever the shipped YAML says today.
-    prepared.spec = prepared.spec.model_copy(update={"probes": drift_probes})
-    prepared.probes = probes_of(prepared.spec)
-    attach_baseline(prepared, baseline_dir, alpha=alpha, period=period)
-    planned = sum(p.max_calls() for p in prepared.probes)
-    states, _, _ = collect_live(prepared, progress)
-    _check_collected(states, planned, len(prepared.recorded))
-    result = score_run(prepared.folder, prepared.spec)
+def _require_verdict(result: AuditResult) -> None:
+    """A drift audit with no verdict is an error (exit 2), never 'stable'."""
     report = report_of(result.findings)
     if report is None or report.verdict == "inconclusive":
         why = next((f.message for f in result.findings if f.check == "behaviour-stable"), "no drift finding")
         raise InputError([Problem("drift", f"no verdict: {why}")])
-    baseline_name = baseline_dir.name
-    history_id = None
-    if history_db is not None:
-        history_id = record_run(history_db, result, kind="drift", baseline=baseline_name,
-                                requested_model=target.model)
-    written = write_outputs(prepared.folder, result, probe_sections(result, model=target.model, history=history_db))
-    written.append(write_text_atomic(prepared.folder.root / "drift.json", json.dumps(
-        {"baseline": str(baseline_dir), "alpha": report.alpha, "period": period, "history_id": history_id,
-         "report": report.model_dump(mode="json")}, indent=2) + "\n"))
-    return DriftOutcome(prepared.folder.root, result, report, baseline_name, written)
+
+
+def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: str | None, alpha: float | None,
+              period: int, history_db: Path | None, progress=None,
+              formats: Sequence[str] = CARD_FORMATS) -> DriftOutcome:
+    """Run the baseline's battery against `target` and compare; records the run in the history."""
+    base_spec = RunFolder(baseline_dir).load_spec()
+    drift_probes = [d for d in base_spec.probes if d.kind == "drift"]
+    if not drift_probes:
+        raise InputError([Problem(str(baseline_dir / "run.json"), "the baseline ran no drift probe")])
+    # The baseline's own battery, as it recorded it, whatever the shipped YAML says today.
+    prepared = prepare(record, target, probe_definitions=drift_probes, run_id=run_id, out=out, fresh=True,
+                       baseline=BaselineLink(baseline_dir, alpha, period))
+    planned = sum(p.max_calls() for p in prepared.probes)
+    states, _, _ = collect_live(prepared, progress)
+    _check_collected(states, planned)
+    done = finish(prepared.folder, prepared.spec, history=history_db, record_as="drift",
+                  baseline_name=baseline_dir.name, accept=_require_verdict, formats=formats)
+    report = report_of(done.result.findings)
+    written = done.written + [write_text_atomic(prepared.folder.root / "drift.json", json.dumps(
+        {"baseline": str(baseline_dir), "alpha": report.alpha, "period": period, "history_id": done.history_id,
+         "report": report.model_dump(mode="json")}, indent=2) + "\n")]
+    return DriftOutcome(prepared.folder.root, done.result, report, baseline_dir.name, written)

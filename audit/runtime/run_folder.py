@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import Field
 
@@ -34,6 +34,7 @@ from audit.scoring.pipeline import score_record
 from audit.probes.base import ProbeDefinition, ProbeKind, TargetContext
 from audit.probes.registry import build_probe
 from audit.scoring.records import LoadedRecord, load_record
+from audit.render.card import CARD_FORMATS, write_card
 from audit.render.json import result_json
 from audit.schema.base import Slug, Strict
 from audit.schema.finding import Finding
@@ -193,14 +194,9 @@ def findings_json(findings: list[Finding]) -> str:
     return json.dumps([f.model_dump(mode="json") for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
-def write_outputs(folder: RunFolder, result: AuditResult, sections: list | None = None) -> list[Path]:
-    """result.json, findings.json and the card (with extra card `sections`); returns the files written."""
+def write_outputs(folder: RunFolder, result: AuditResult, sections: list | None = None,
+                  formats: Sequence[str] = CARD_FORMATS) -> list[Path]:
+    """result.json, findings.json and the card in `formats` (with extra card `sections`); returns the files written."""
     written = [write_text_atomic(folder.result, result_json(result)),
                write_text_atomic(folder.findings, findings_json(list(result.findings)))]
-    try:
-        from audit.render.card import write_card
-    except ModuleNotFoundError as exc:
-        if exc.name != "audit.render.card":
-            raise
-        return written
-    return written + list(write_card(result, folder.card, sections))
+    return written + list(write_card(result, folder.card, sections, formats))

@@ -1,8 +1,11 @@
-"""`audit run`: plan, check budgets, collect live evidence, then score and write the run folder.
+"""The one run workflow: every live audit (`run`, `baseline`, `drift`) and every `rescore` goes through it.
 
-The command module parses flags; this module does the work in four steps, each callable alone:
+Four steps, each callable alone:
 `prepare` (load and check everything, no network, nothing written), `plan` (what remains to
-send and what it may cost), `collect_live` (the network part) and `finish` (score and write).
+send and what it may cost), `collect_live` (the network part: creates the run folder, writes run.json
+and the attached baseline's evidence, then the exchanges) and `finish` (score from the folder alone,
+optionally accept or refuse the result, record it in the history, assemble the card sections, write
+result.json, findings.json and the card). `audit rescore` is `finish` without recording.
 """
 
 from __future__ import annotations
@@ -11,27 +14,45 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from audit.core.atomic import write_text_atomic
+from audit.core.errors import InputError, Problem
+from audit.probes.base import ProbeDefinition, ProbeKind
+from audit.probes.registry import build_probe, find_probe, load_probe_file, shipped_probe_files
+from audit.providers import PROVIDERS, RetryPolicy, Timeouts, Transport
+from audit.render.card import CARD_FORMATS
 from audit.runtime.budget import Budget, Caps, Plan, Prices, plan_probe
 from audit.runtime.collect import Collector, ProbeProgress
-from audit.core.errors import InputError, Problem
 from audit.runtime.evidence import EvidenceLog, has_response, latest
-from audit.probes.base import ProbeKind
-from audit.probes.registry import find_probe, shipped_probe_files, load_probe_file
-from audit.providers import PROVIDERS, RetryPolicy, Timeouts, Transport
-from audit.scoring.records import LoadedRecord, load_record
-from audit.runtime.run_folder import (RunFolder, RunSpec, RunTarget, file_ref, new_run_id, probes_of, rubric_ref, score_run,
-                   target_context, write_outputs)
+from audit.runtime.recording import record_run
+from audit.runtime.run_folder import (RunFolder, RunSpec, RunTarget, file_ref, new_run_id, probes_of, rubric_ref,
+                                      score_run, target_context, write_outputs)
+from audit.runtime.sections import probe_sections
+from audit.runtime.target import Target, read_api_key
 from audit.schema.base import is_slug
 from audit.schema.evidence import Exchange
 from audit.schema.result import AuditResult
-from audit.runtime.target import Target, read_api_key
+from audit.scoring.records import LoadedRecord, load_record
 
-__all__ = ["PreparedRun", "prepare", "plan", "collect_live", "finish", "prices_for"]
+__all__ = ["PreparedRun", "BaselineLink", "Finished", "prepare", "plan", "collect_live", "finish", "prices_for"]
 
 
-@dataclass
+@dataclass(frozen=True)
+class BaselineLink:
+    """A drift comparison attached to a run: the baseline folder and the alarm settings."""
+
+    folder: Path
+    alpha: float | None = None
+    period: int = 1
+
+    def context(self) -> dict[str, Any]:
+        """What the drift probe reads from run.json's context."""
+        return {"drift_baseline_name": self.folder.name, "drift_period": self.period,
+                **({"drift_alpha": self.alpha} if self.alpha is not None else {})}
+
+
+@dataclass(frozen=True)
 class PreparedRun:
     folder: RunFolder
     spec: RunSpec
@@ -42,6 +63,14 @@ class PreparedRun:
     resumed: bool
     caps: Caps = field(default_factory=Caps)
     prices: Prices | None = None
+    baseline: BaselineLink | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    result: AuditResult
+    written: list[Path]
+    history_id: int | None = None
 
 
 def _select_probes(probe_ids: list[str] | None, rubric_id: str) -> list[ProbeKind]:
@@ -67,12 +96,21 @@ def prices_for(record: LoadedRecord, price_in: float | None, price_out: float | 
 
 
 def prepare(record_path: Path, target: Target, *, rubric: str | None = None, probe_ids: list[str] | None = None,
-            run_id: str | None = None, out: Path = Path("out"), caps: Caps = Caps(),
-            price_in: float | None = None, price_out: float | None = None) -> PreparedRun:
-    """Load and check everything a run needs; touches neither the network nor the disk."""
+            probe_definitions: list[ProbeDefinition] | None = None, run_id: str | None = None,
+            out: Path = Path("out"), folder: RunFolder | None = None, fresh: bool = False, caps: Caps = Caps(),
+            price_in: float | None = None, price_out: float | None = None,
+            baseline: BaselineLink | None = None) -> PreparedRun:
+    """Load and check everything a run needs; touches neither the network nor the disk.
+
+    `probe_definitions` (a baseline's own battery) replace the shipped probes; `folder` replaces
+    OUT/runs/RUN_ID (a baseline's staging folder); `fresh` refuses to resume an existing run.
+    """
     record = load_record(record_path)
     rubric_id = rubric or record.record.rubric
-    probes = _select_probes(probe_ids, rubric_id)
+    if probe_definitions is not None:
+        probes = [build_probe(d, f"probe {d.id}") for d in probe_definitions]
+    else:
+        probes = _select_probes(probe_ids, rubric_id)
     if not probes:
         raise InputError([Problem("--probes", "no probes to run (none given and none shipped)")])
     ids = [p.id for p in probes]
@@ -81,6 +119,10 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     if run_id is not None and not is_slug(run_id):
         raise InputError([Problem("--run-id", f"{run_id!r} is not a valid run id "
                                               "(lowercase letters, digits, '.', '_', '-')")])
+    if baseline is not None:
+        if baseline.alpha is not None and not 0 < baseline.alpha < 1:
+            raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
+        RunFolder(baseline.folder).load_spec()  # a readable run folder
     prices = prices_for(record, price_in, price_out)
     if caps.max_cost is not None and prices is None:
         raise InputError([Problem("--max-cost", "needs prices: the record has no model.price; "
@@ -89,20 +131,26 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
                    created_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                    target=RunTarget(provider=target.provider, model=target.model, endpoint=target.endpoint,
                                     api_key_env=target.api_key_env),
-                   probes=[p.definition for p in probes], rubric=rubric_ref(rubric_id), record=file_ref(record_path))
-    folder = RunFolder.of(out, spec.run_id)
+                   probes=[p.definition for p in probes], rubric=rubric_ref(rubric_id), record=file_ref(record_path),
+                   context=baseline.context() if baseline is not None else {})
+    folder = folder or RunFolder.of(out, spec.run_id)
     resumed = folder.spec.exists()
+    if resumed and fresh:
+        raise InputError([Problem("--run-id", f"run {spec.run_id} exists already in {folder.root}; "
+                                              "this command starts afresh: choose a new --run-id")])
     recorded: dict[str, Exchange] = {}
     if resumed:
         earlier = folder.load_spec()
         diffs = earlier.same_run_as(spec)
+        if earlier.context != spec.context:
+            diffs.append(f"drift settings ({earlier.context})")
         if diffs:
             raise InputError([Problem(str(folder.spec), f"run {spec.run_id} was started with a different "
                                                         f"{', '.join(diffs)}; use a new --run-id")])
         spec = earlier.model_copy(update={"target": spec.target})
         probes = probes_of(spec)
         recorded = {k: ex for k, ex in latest(EvidenceLog(folder.evidence).load()).items() if has_response(ex)}
-    return PreparedRun(folder, spec, target, record, probes, recorded, resumed, caps, prices)
+    return PreparedRun(folder, spec, target, record, probes, recorded, resumed, caps, prices, baseline)
 
 
 def plan(run: PreparedRun) -> Plan:
@@ -121,6 +169,9 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
     run.folder.root.mkdir(parents=True, exist_ok=True)
     if not run.resumed:
         run.folder.write_spec(run.spec)
+    if run.baseline is not None and not run.folder.baseline.is_file():
+        # the baseline's evidence travels with the run, so `audit rescore` repeats the comparison
+        write_text_atomic(run.folder.baseline, RunFolder(run.baseline.folder).evidence.read_text(encoding="utf-8"))
     budget = Budget(run.caps, run.prices)
     cls = PROVIDERS[run.target.provider]
     retry = retry or RetryPolicy(max_attempts=run.target.max_attempts)
@@ -140,20 +191,25 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
     return states, budget, retries
 
 
-def finish(folder: RunFolder, spec: RunSpec, warn: Callable[[str], None] = lambda m: None, *,
-           history: Path | None = None, record: bool = False) -> tuple[AuditResult, list[Path]]:
-    """Score the run from its evidence and write result.json, findings.json and the card.
+def finish(folder: RunFolder, spec: RunSpec, warn: Callable[[str], None] | None = None, *,
+           history: Path | None = None, record_as: str | None = None, baseline_name: str | None = None,
+           accept: Callable[[AuditResult], None] | None = None, formats: Sequence[str] = CARD_FORMATS) -> Finished:
+    """Score the run from its folder, then write result.json, findings.json and the card in `formats`.
 
-    The card shows the identity and tokenizer findings and, with `history` (a database path), the
-    model's drift timeline when the database holds drift audits of it; `record` stores the run there
-    first. `audit rescore` calls this too, so both write the same card.
+    `accept` may refuse the result (raise) before anything is written or recorded. With `record_as`
+    ("audit", "drift" or "baseline"; "auto" picks drift when the result carries a drift verdict) the
+    run is stored in the `history` database first, so the card's drift timeline includes it; without,
+    the history is only read for the timeline. `audit rescore` is this with nothing recorded.
+    With `warn`, a history that cannot be written is a warning; without, an error.
     """
-    from audit.runtime.recording import record_run
-    from audit.runtime.sections import probe_sections
-
-    result = score_run(folder, spec, warn)
-    if history is not None and record:
-        record_run(history, result, requested_model=spec.target.model, warn=warn,
-                   baseline=spec.context.get("drift_baseline_name"))
-    sections = probe_sections(result, model=spec.target.model, history=history, warn=warn)
-    return result, write_outputs(folder, result, sections)
+    note = warn or (lambda message: None)
+    result = score_run(folder, spec, note)
+    if accept is not None:
+        accept(result)
+    history_id = None
+    if history is not None and record_as is not None:
+        history_id = record_run(history, result, requested_model=spec.target.model, warn=warn,
+                                kind=None if record_as == "auto" else record_as,
+                                baseline=baseline_name or spec.context.get("drift_baseline_name"))
+    sections = probe_sections(result, model=spec.target.model, history=history, warn=note)
+    return Finished(result, write_outputs(folder, result, sections, formats), history_id)

@@ -1,0 +1,31 @@
+"""Options several commands share (target, history, baselines, card formats), declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+__all__ = ["Endpoint", "ModelName", "Provider", "KeyEnv", "TargetFile", "Baselines", "Db", "NoHistory", "Formats",
+           "history_path"]
+
+Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
+ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
+Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles) or anthropic.")]
+KeyEnv = Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")]
+TargetFile = Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, ...).")]
+Baselines = Annotated[Optional[Path], typer.Option(
+    help="Folder of named baselines (default: $AUDIT_BASELINES_DIR or ~/.local/share/model-integrity-audit/baselines).")]
+Db = Annotated[Optional[Path], typer.Option(
+    "--db", help="History database (default: $AUDIT_HISTORY_DB or ~/.local/share/model-integrity-audit/history.sqlite).")]
+NoHistory = Annotated[bool, typer.Option("--no-history", help="Do not record the run in the history database.")]
+Formats = Annotated[Optional[str], typer.Option(
+    envvar="AUDIT_FORMATS", help="Card formats to write, comma-separated: html,pdf,json,md (default: all).")]
+
+
+def history_path(db: Path | None, no_history: bool) -> Path | None:
+    """The history database a command uses: --db, else the default one; None with --no-history."""
+    from audit.history.store import default_history_path
+
+    return None if no_history else (db or default_history_path())
