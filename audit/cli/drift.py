@@ -95,19 +95,12 @@ def history(model: Annotated[str, typer.Argument(help="Model name or API id as a
     import json
     from dataclasses import asdict
 
-    from audit.core.errors import ContentNotFound, InputError, Problem
-    from audit.history.store import History, default_history_path
+    from audit.core.errors import InputError, Problem
+    from audit.runtime.history_access import model_trend
 
     if format not in ("table", "json"):
         raise InputError([Problem("--format", f"unknown format {format!r}; choose table or json")])
-    path = db or default_history_path()
-    if not path.exists():
-        raise ContentNotFound(f"no history database at {path}")
-    with History(path) as h:
-        rows = h.trend(model)
-        known = h.models()
-    if not rows:
-        raise ContentNotFound(f"no runs of {model!r} in {path} (models there: {', '.join(known) or 'none'})")
+    rows = model_trend(db, model)
     if format == "json":
         typer.echo(json.dumps([asdict(r) for r in rows], indent=2))
         return

@@ -26,6 +26,6 @@ Formats = Annotated[Optional[str], typer.Option(
 
 def history_path(db: Path | None, no_history: bool) -> Path | None:
     """The history database a command uses: --db, else the default one; None with --no-history."""
-    from audit.history.store import default_history_path
+    from audit.runtime.history_access import history_db
 
-    return None if no_history else (db or default_history_path())
+    return history_db(db, no_history)

@@ -17,15 +17,15 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from audit.core.errors import OutputError
+from audit.history.rows import HistoryRow
+from audit.schema.result import AuditResult
 
 if TYPE_CHECKING:
     from audit.probes.drift.report import DriftReport
-    from audit.schema.result import AuditResult
 
 __all__ = ["History", "HistoryRow", "default_history_path", "data_home", "ENV_VAR", "RunKind"]
 
@@ -98,29 +98,6 @@ def default_history_path() -> Path:
     """AUDIT_HISTORY_DB, else history.sqlite in the per-user data folder."""
     env = os.environ.get(ENV_VAR)
     return Path(env).expanduser() if env else data_home() / "history.sqlite"
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One run in a model's trend."""
-
-    id: int
-    run_id: str | None
-    kind: str
-    generated_at: str
-    model: str
-    rubric_id: str
-    total: int
-    max_total: int
-    percent: float
-    grade: str | None
-    verdict: str | None = None
-    p_value: float | None = None
-    level: float | None = None
-    baseline: str | None = None
-    fingerprint_changed: bool | None = None
-    effect: float | None = None
-    effect_label: str | None = None
 
 
 class History:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
-from audit.history.store import History, HistoryRow
+from audit.history.rows import HistoryRow
 
 __all__ = ["timeline_view", "TimelineView", "TimelinePoint"]
 

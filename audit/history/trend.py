@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from audit.history.store import HistoryRow
+from audit.history.rows import HistoryRow
 
 __all__ = ["trend_table", "trend_lines"]
 

@@ -10,7 +10,7 @@ recorded exchanges into findings and must not touch the network.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -77,3 +77,9 @@ class ProbeKind(ABC):
     def max_calls(self) -> int:
         """Upper bound on calls, for budgets and progress bars."""
         return 0
+
+    def finding(self, check: str, outcome: str, message: str, values: dict | None = None,
+                exchanges: Iterable[str] = ()) -> Finding:
+        """A finding of this probe instance (its id and kind filled in)."""
+        return Finding(probe_id=self.id, kind=self.kind, check=check, outcome=outcome, message=message,
+                       values=values or {}, exchanges=list(exchanges))

@@ -136,8 +136,10 @@ class RunFolder:
         return self.root / "baseline.jsonl"
 
     def probe_context(self) -> dict[str, Any]:
-        """Context the folder itself holds for probes: the drift baseline, if one was attached."""
-        return {"drift_baseline": str(self.baseline)} if self.baseline.is_file() else {}
+        """Context the folder itself holds for probes: the drift baseline's exchanges, if one was attached."""
+        if not self.baseline.is_file():
+            return {}
+        return {"drift_baseline": latest(EvidenceLog(self.baseline).load())}
 
     def load_spec(self) -> RunSpec:
         if not self.spec.is_file():

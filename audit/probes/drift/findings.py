@@ -13,8 +13,7 @@ from audit.probes.drift.report import TEST_TITLES, DriftReport
 from audit.probes.drift.samples import samples_from
 
 if TYPE_CHECKING:
-    from audit.probes.base import TargetContext
-    from audit.probes.drift.kind import DriftProbe
+    from audit.probes.base import ProbeKind, TargetContext
 
 __all__ = ["drift_findings", "settings_for", "report_of"]
 
@@ -80,9 +79,9 @@ def report_of(findings: Sequence[Finding]) -> DriftReport | None:
     return None
 
 
-def drift_findings(probe: "DriftProbe", target: "TargetContext", baseline: Sequence[Exchange],
+def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequence[Exchange],
                    current: Sequence[Exchange]) -> list[Finding]:
-    make = probe._finding
+    make = probe.finding
     base_samples = samples_from(baseline, probe.id)
     cur_samples = samples_from(current, probe.id)
     if not base_samples:

@@ -30,8 +30,7 @@ Without a baseline both checks are `not_available`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -97,16 +96,10 @@ class DriftParams(Strict):
 
 
 def load_baseline_exchanges(source: Any) -> list[Exchange]:
-    """The baseline's exchanges from what `drift_baseline` holds."""
+    """The baseline's exchanges from what `drift_baseline` holds (the runtime reads the evidence file):
+    a mapping of call key to exchange, or a sequence of exchanges."""
     if isinstance(source, Mapping):
         return list(source.values())
-    if isinstance(source, (str, Path)):
-        from audit.runtime.evidence import EvidenceLog, latest
-
-        path = Path(source)
-        if path.is_dir():
-            path = path / "evidence.jsonl"
-        return list(latest(EvidenceLog(path).load()).values())
     return list(source)
 
 
@@ -153,18 +146,13 @@ class DriftProbe(ProbeKind):
     def expected_answers(self) -> dict[str, str]:
         return {p.id: p.expect for p in self.params.fixed.prompts if p.expect is not None}
 
-    def _finding(self, check: str, outcome: str, message: str, values: dict | None = None,
-                 exchanges: Iterable[str] = ()) -> Finding:
-        return Finding(probe_id=self.id, kind="drift", check=check, outcome=outcome, message=message,
-                       values=values or {}, exchanges=list(exchanges))
-
     def evaluate(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[Finding]:
         from audit.probes.drift.findings import drift_findings
 
         source = target.extra.get("drift_baseline")
         if source is None:
             note = "No baseline to compare with: record one with `audit baseline`, then run `audit drift`."
-            return [self._finding(BEHAVIOUR_CHECK, "not_available", note),
-                    self._finding(FINGERPRINT_CHECK, "not_available", note)]
+            return [self.finding(BEHAVIOUR_CHECK, "not_available", note),
+                    self.finding(FINGERPRINT_CHECK, "not_available", note)]
         baseline = [ex for ex in load_baseline_exchanges(source) if ex.probe_id == self.id]
         return drift_findings(self, target, baseline, list(done.values()))

@@ -138,7 +138,7 @@ class TokenizerProbe(ProbeKind):
             failed = [f"{k}: {done[k].error or 'no token usage reported'}" for k in used
                       if prompt_tokens(done[k]) is None]
             message = "no token counts to compare: " + ("; ".join(failed) or "calls missing")
-            return [self._finding(check, "error" if failed else "not_available", message, {}, refs)
+            return [self.finding(check, "error" if failed else "not_available", message, {}, refs)
                     for check in ("tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
                                   "served-model-substitution")]
         common = self._common_values(ident)
@@ -157,7 +157,7 @@ class TokenizerProbe(ProbeKind):
             "served-model-substitution": check_substitution(self.design, ident, [served, target.model],
                                                             p.tolerance),
         }
-        return [self._finding(check, v.outcome, v.message, {**common, **v.values}, refs)
+        return [self.finding(check, v.outcome, v.message, {**common, **v.values}, refs)
                 for check, v in verdicts.items()]
 
     def _billing(self, cls, done: Mapping[str, Exchange], used: list[str]) -> Verdict:
@@ -194,6 +194,3 @@ class TokenizerProbe(ProbeKind):
             "calls": 1 + len(ident.observed),
         }
 
-    def _finding(self, check: str, outcome: str, message: str, values: dict, refs: list[str]) -> Finding:
-        return Finding(probe_id=self.id, kind="tokenizer", check=check, outcome=outcome, message=message,
-                       values=values, exchanges=refs)
