@@ -193,12 +193,6 @@ class History:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
-    def drift_audits_since(self, baseline: str, since: str) -> int:
-        """How many drift audits against `baseline` were recorded since an ISO time (for the alarm period)."""
-        return int(self._db.execute(
-            "SELECT COUNT(*) FROM drift JOIN runs ON runs.id = drift.run WHERE baseline = ? AND generated_at >= ?",
-            (baseline, since)).fetchone()[0])
-
 
 def _row(r: tuple) -> HistoryRow:
     effect = label = None

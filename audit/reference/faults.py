@@ -47,11 +47,6 @@ class FaultPlan:
                     return kind, attempt
             return None, attempt
 
-    def reset(self) -> None:
-        with self._lock:
-            self._attempts.clear()
-            self._faulted.clear()
-
 
 def latency_seconds(latency: Latency, key: str, attempt: int) -> float:
     """Fixed delay plus a deterministic jitter in [0, jitter_ms]."""

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -522,5 +522,3 @@ class ReferenceServer:
     def stats(self) -> dict[str, Any]:
         return {"requests": self.requests.total, "faults": self.requests.faults(), "version": self.version}
 
-    def records_as_dicts(self) -> list[dict]:
-        return [asdict(r) for r in self.requests.records]

@@ -29,9 +29,8 @@ from audit.core.errors import InputError, Problem
 from audit.schema.base import NonEmpty, Strict
 from audit.core.yamlio import LineMap, load_yaml, validate_model
 
-__all__ = ["Target", "load_target", "public_endpoint", "read_api_key", "PROVIDER_NAMES"]
+__all__ = ["Target", "load_target", "public_endpoint", "read_api_key"]
 
-PROVIDER_NAMES = ("openai", "anthropic")
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from audit.core.content import file_sha256
 
-from audit.scoring.rubrics import LoadedRubric
 from audit.core.errors import InputError, Problem
 from audit.schema.disclosure import DisclosureRecord
 from audit.schema.rubric import Rubric
@@ -59,9 +58,3 @@ def check_record_fits(loaded: LoadedRecord, rubric: Rubric) -> None:
                                     lines.line_of(("indicators",)), "indicators"))
     if problems:
         raise InputError(problems)
-
-
-def load_checked_record(path: str | Path, rubric: LoadedRubric) -> LoadedRecord:
-    loaded = load_record(path)
-    check_record_fits(loaded, rubric.rubric)
-    return loaded

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stratum", "shuffled_labels", "contrast", "mmd_rows", "mean_shift_rows", "column_pvalues",
+__all__ = ["Stratum", "shuffled_labels", "contrast", "mmd_rows", "column_pvalues",
            "min_p"]
 
 _EPS = 1e-12
@@ -56,11 +56,6 @@ def contrast(labels: np.ndarray) -> np.ndarray:
 def mmd_rows(weights: np.ndarray, gram: np.ndarray) -> np.ndarray:
     """Squared MMD (V-statistic) for every labelling row: aᵀ K a."""
     return np.einsum("pi,ij,pj->p", weights, gram, weights)
-
-
-def mean_shift_rows(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Difference of means (current − baseline) for every labelling row."""
-    return weights @ values
 
 
 def column_pvalues(stat: np.ndarray) -> np.ndarray:
