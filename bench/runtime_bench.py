@@ -15,7 +15,6 @@ Run: .venv/bin/python bench/runtime_bench.py  → bench/results/runtime.json and
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -32,12 +31,11 @@ import httpx2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit.runtime.budget import Budget  # noqa: E402
-from audit.runtime.collect import Collector  # noqa: E402
+from audit.runtime.collect import collect_into  # noqa: E402
 from audit.probes.evaluate import evaluate_probes  # noqa: E402
 from audit.runtime.evidence import EvidenceLog, latest  # noqa: E402
 from audit.probes.base import PlannedCall, ProbeDefinition, ProbeKind, TargetContext  # noqa: E402
-from audit.providers import OpenAIChat, RetryPolicy, Timeouts, Transport  # noqa: E402
+from audit.providers import OpenAIChat, RetryPolicy, Timeouts  # noqa: E402
 from audit.schema.base import Strict  # noqa: E402
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity  # noqa: E402
 from audit.schema.evidence import ChatRequest, Message  # noqa: E402
@@ -97,17 +95,10 @@ def audit(url: str, folder: Path, read_timeout: float) -> dict:
                            DeclaredFacts())
     log_path = folder / "evidence.jsonl"
 
-    async def go():
-        transport = Transport(OpenAIChat.base_url(url), concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=6),
-                              timeouts=Timeouts(connect=5, read=read_timeout))
-        async with transport:
-            with EvidenceLog(log_path) as log:
-                collector = Collector(OpenAIChat(transport, "reference-model"), "bench", url, log, Budget())
-                await collector.collect([probe], target, {})
-        return transport.retries
-
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    retries = asyncio.run(go())
+    _, retries = collect_into(log_path, OpenAIChat, url, "reference-model", [probe], target, run_id="bench",
+                              concurrency=CONCURRENCY, retry=RetryPolicy(max_attempts=6),
+                              timeouts=Timeouts(connect=5, read=read_timeout))
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     exchanges = EvidenceLog(log_path).load()
     rubric = Rubric.model_validate({"id": "bench", "version": "1", "title": "bench", "domains": [

@@ -14,15 +14,16 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from audit.runtime.budget import Budget, estimate_call
 from audit.runtime.evidence import EvidenceLog, scrub
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext
-from audit.providers import ChatProvider, ProviderError
+from audit.providers import ChatProvider, ProviderError, RetryPolicy, Timeouts, Transport
 from audit.schema.evidence import Exchange
 
-__all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS"]
+__all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS", "collect_into"]
 
 MAX_ROUNDS = 10_000
 
@@ -86,7 +87,7 @@ class Collector:
         if not self.budget.reserve(estimate):
             return
         exchange = await self._exchange(state.probe.id, call)
-        self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None)
+        self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None, answered=exchange.ok)
         await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
         state.done[call.key] = exchange
         state.sent += 1
@@ -109,7 +110,8 @@ class Collector:
             record.update(status=reply.status, response=reply.body, text=reply.text, ok=True,
                           attempts=reply.attempts, started_at=reply.started_at, elapsed_ms=reply.elapsed_ms,
                           served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
-                          usage=reply.usage)
+                          usage=reply.usage.model_dump() if reply.usage is not None else None,
+                          reasoning_text=reply.reasoning_text, finish_reason=reply.finish_reason)
         except ProviderError as exc:
             record.update(status=exc.status, response=exc.body, error=exc.message, attempts=exc.attempts,
                           started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)
@@ -118,3 +120,28 @@ class Collector:
                           started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)
         record["started_at"] = record["started_at"].isoformat()
         return Exchange.model_validate(scrub(record, self.secrets))
+
+
+def collect_into(evidence: Path, provider: type[ChatProvider], base_url: str, model: str,
+                 probes: Iterable[ProbeKind], target: TargetContext, *, run_id: str, endpoint: str | None = None,
+                 recorded: Mapping[str, Exchange] | None = None, api_key: str | None = None, concurrency: int = 8,
+                 retry: RetryPolicy | None = None, timeouts: Timeouts | None = None, budget: Budget | None = None,
+                 progress: Any = None) -> tuple[list[ProbeProgress], int]:
+    """Drive `probes` against one endpoint, appending every exchange to `evidence` (JSONL).
+
+    The one place that wires a transport, the evidence log and a collector together; returns the
+    probes' states and how many attempts the transport retried. `endpoint` is what the evidence records
+    as the target (the public base URL), `base_url` where calls go.
+    """
+    async def go() -> tuple[list[ProbeProgress], int]:
+        transport = Transport(provider.base_url(base_url), headers=provider.auth_headers(api_key),
+                              concurrency=concurrency, retry=retry or RetryPolicy(), timeouts=timeouts or Timeouts())
+        async with transport:
+            with EvidenceLog(evidence) as log:
+                collector = Collector(provider(transport, model), run_id, endpoint or base_url, log,
+                                      budget if budget is not None else Budget(),
+                                      tuple(s for s in (api_key,) if s), progress)
+                states = await collector.collect(probes, target, recorded or {})
+        return states, transport.retries
+
+    return asyncio.run(go())

@@ -10,7 +10,6 @@ result.json, findings.json and the card). `audit rescore` is `finish` without re
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,10 @@ from audit.core.atomic import write_text_atomic
 from audit.core.errors import InputError, Problem
 from audit.probes.base import ProbeDefinition, ProbeKind
 from audit.probes.registry import build_probe, find_probe, load_probe_file, shipped_probe_files
-from audit.providers import PROVIDERS, RetryPolicy, Timeouts, Transport
+from audit.providers import PROVIDERS, RetryPolicy, Timeouts
 from audit.render.card import CARD_FORMATS
 from audit.runtime.budget import Budget, Caps, Plan, Prices, plan_probe
-from audit.runtime.collect import Collector, ProbeProgress
+from audit.runtime.collect import ProbeProgress, collect_into
 from audit.runtime.evidence import EvidenceLog, has_response, latest
 from audit.runtime.recording import record_run
 from audit.runtime.run_folder import (RunFolder, RunSpec, RunTarget, file_ref, new_run_id, probes_of, rubric_ref,
@@ -176,18 +175,12 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
     cls = PROVIDERS[run.target.provider]
     retry = retry or RetryPolicy(max_attempts=run.target.max_attempts)
 
-    async def go() -> tuple[list[ProbeProgress], int]:
-        transport = Transport(cls.base_url(run.target.base_url), headers=cls.auth_headers(api_key),
-                              concurrency=run.target.concurrency, retry=retry,
-                              timeouts=Timeouts(run.target.connect_timeout, run.target.read_timeout))
-        async with transport:
-            with EvidenceLog(run.folder.evidence) as log:
-                collector = Collector(cls(transport, run.target.model), run.spec.run_id, run.target.endpoint,
-                                      log, budget, tuple(s for s in (api_key,) if s), progress)
-                states = await collector.collect(run.probes, target_context(run.spec, run.record), run.recorded)
-        return states, transport.retries
-
-    states, retries = asyncio.run(go())
+    states, retries = collect_into(run.folder.evidence, cls, run.target.base_url, run.target.model, run.probes,
+                                   target_context(run.spec, run.record), run_id=run.spec.run_id,
+                                   endpoint=run.target.endpoint, recorded=run.recorded, api_key=api_key,
+                                   concurrency=run.target.concurrency, retry=retry,
+                                   timeouts=Timeouts(run.target.connect_timeout, run.target.read_timeout),
+                                   budget=budget, progress=progress)
     return states, budget, retries
 
 

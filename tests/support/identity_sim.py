@@ -7,15 +7,13 @@ caller names (a temporary one by default).
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.runtime.collect import Collector
-from audit.runtime.evidence import EvidenceLog
+from audit.runtime.collect import collect_into
 from audit.probes.base import TargetContext
-from audit.providers import OpenAIChat, RetryPolicy, Transport
+from audit.providers import OpenAIChat, RetryPolicy
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity
 from audit.schema.evidence import Exchange
 from audit.schema.finding import Finding
@@ -40,14 +38,10 @@ def reference_target(model: str = "reference-model", **declared) -> TargetContex
                          declared=DeclaredFacts(**facts))
 
 
-async def _collect(probe: IdentityProbe, target: TargetContext, base_url: str, log_path: Path,
-                   concurrency: int, recorded: dict[str, Exchange]) -> dict[str, Exchange]:
-    retry = RetryPolicy(max_attempts=4)
-    async with Transport(OpenAIChat.base_url(base_url), concurrency=concurrency, retry=retry) as transport:
-        with EvidenceLog(log_path) as log:
-            collector = Collector(OpenAIChat(transport, target.model), "identity-sim", base_url, log)
-            states = await collector.collect([probe], target, recorded)
-    state = states[0]
+def _collect(probe: IdentityProbe, target: TargetContext, base_url: str, log_path: Path,
+             concurrency: int, recorded: dict[str, Exchange]) -> dict[str, Exchange]:
+    (state,), _ = collect_into(log_path, OpenAIChat, base_url, target.model, [probe], target, run_id="identity-sim",
+                               recorded=recorded, concurrency=concurrency, retry=RetryPolicy(max_attempts=4))
     if state.error:
         raise RuntimeError(f"identity probe failed: {state.error}")
     return state.done
@@ -60,6 +54,6 @@ def audit_endpoint(probe: IdentityProbe, base_url: str, target: TargetContext | 
     target = target or reference_target()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(log_path) if log_path else Path(tmp) / "evidence.jsonl"
-        done = asyncio.run(_collect(probe, target, base_url, path, concurrency, dict(recorded or {})))
+        done = _collect(probe, target, base_url, path, concurrency, dict(recorded or {}))
     findings = {f.check: f for f in probe.evaluate(target, done)}
     return AuditOutcome(findings, done, len(done))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from audit.runtime.collect import Collector
-from audit.runtime.evidence import EvidenceLog
+from audit.runtime.collect import collect_into
 from audit.probes.base import ProbeKind, TargetContext
-from audit.providers import PROVIDERS, Transport
+from audit.providers import PROVIDERS
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity
 from audit.schema.evidence import Exchange
 from audit.schema.finding import Finding
@@ -24,14 +22,8 @@ def probe_endpoint(probe: ProbeKind, base_url: str, model: str, evidence: Path, 
     target = TargetContext(provider=provider, model=model, identity=ModelIdentity(vendor="unknown", name=model),
                            declared=declared or DeclaredFacts())
 
-    async def go():
-        async with Transport(cls.base_url(base_url), headers=cls.auth_headers(api_key), concurrency=4) as transport:
-            with EvidenceLog(evidence) as log:
-                collector = Collector(cls(transport, model), "tokenizer-check", base_url, log)
-                (state,) = await collector.collect([probe], target, {})
-        return state
-
-    state = asyncio.run(go())
+    (state,), _ = collect_into(evidence, cls, base_url, model, [probe], target, run_id="tokenizer-check",
+                               api_key=api_key, concurrency=4)
     if state.error:
         raise RuntimeError(state.error)
     return probe.evaluate(target, state.done), state.done
