@@ -83,3 +83,8 @@ class ProbeKind(ABC):
         """A finding of this probe instance (its id and kind filled in)."""
         return Finding(probe_id=self.id, kind=self.kind, check=check, outcome=outcome, message=message,
                        values=values or {}, exchanges=list(exchanges))
+
+
+def exchanges_of(probe_id: str, exchanges: Iterable[Exchange]) -> dict[str, Exchange]:
+    """The exchanges of one probe instance, by call key."""
+    return {ex.key: ex for ex in exchanges if ex.probe_id == probe_id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from audit.probes.base import ProbeKind, TargetContext
+from audit.probes.base import ProbeKind, TargetContext, exchanges_of
 from audit.schema.evidence import Exchange
 from audit.schema.finding import Finding
 from audit.schema.rubric import Rubric
@@ -36,7 +36,7 @@ def evaluate_probes(probes: Iterable[ProbeKind], target: TargetContext, latest: 
     """Findings of every probe, in probe order; never raises for one probe's failure."""
     findings: list[Finding] = []
     for probe in probes:
-        done = {ex.key: ex for ex in latest.values() if ex.probe_id == probe.id}
+        done = exchanges_of(probe.id, latest.values())
         try:
             missing = [c.key for c in probe.next_calls(target, done) if c.key not in done]
             if missing:

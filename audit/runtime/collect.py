@@ -19,7 +19,7 @@ from typing import Any
 
 from audit.runtime.budget import Budget, estimate_call
 from audit.runtime.evidence import EvidenceLog, scrub
-from audit.probes.base import PlannedCall, ProbeKind, TargetContext
+from audit.probes.base import PlannedCall, ProbeKind, TargetContext, exchanges_of
 from audit.providers import ChatProvider, ProviderError, RetryPolicy, Timeouts, Transport
 from audit.schema.evidence import Exchange
 
@@ -53,7 +53,7 @@ class Collector:
     async def collect(self, probes: Iterable[ProbeKind], target: TargetContext,
                       recorded: Mapping[str, Exchange]) -> list[ProbeProgress]:
         """Drive every probe to completion (or to a cap); `recorded` holds the calls not to resend, by id."""
-        states = [ProbeProgress(p, {ex.key: ex for ex in recorded.values() if ex.probe_id == p.id})
+        states = [ProbeProgress(p, exchanges_of(p.id, recorded.values()))
                   for p in probes]
         tasks = {}
         for state in states:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 from audit.core.atomic import write_text_atomic
 from audit.core.errors import InputError, Problem
-from audit.probes.base import ProbeDefinition, ProbeKind
+from audit.probes.base import ProbeDefinition, ProbeKind, exchanges_of
 from audit.probes.registry import build_probe, find_probe, load_probe_file, shipped_probe_files
 from audit.providers import PROVIDERS, RetryPolicy, Timeouts
 from audit.render.card import CARD_FORMATS
@@ -156,7 +156,7 @@ def plan(run: PreparedRun) -> Plan:
     context = target_context(run.spec, run.record)
     parts = []
     for probe in run.probes:
-        done = {ex.key: ex for ex in run.recorded.values() if ex.probe_id == probe.id}
+        done = exchanges_of(probe.id, run.recorded.values())
         parts.append(plan_probe(probe, context, done))
     return Plan(parts, run.prices)
 

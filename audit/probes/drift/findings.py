@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["drift_findings", "settings_for", "report_of"]
 
 
-def settings_for(probe: "DriftProbe", target: "TargetContext") -> DriftSettings:
+def settings_for(probe: "ProbeKind", target: "TargetContext") -> DriftSettings:
     p = probe.params
     alpha = float(target.extra.get("drift_alpha", p.alpha))
     period = int(target.extra.get("drift_period", 1))
@@ -90,7 +90,7 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     report = compare(base_samples, cur_samples, settings_for(probe, target), probe.expected_answers())
     report = report.model_copy(update={
         "current_calls": len(current),
-        "current_output_tokens": sum(int((ex.usage or {}).get("completion_tokens") or 0) for ex in current)})
+        "current_output_tokens": sum((ex.usage.output_tokens or 0) for ex in current if ex.usage)})
     ids = [s.exchange_id for s in cur_samples]
     values = report.model_dump(mode="json")
     if report.verdict == "inconclusive":

@@ -38,7 +38,7 @@ from pydantic import Field, model_validator
 from audit.schema.base import NonEmpty, Slug, Strict
 from audit.schema.evidence import ChatRequest, Exchange, Message
 from audit.schema.finding import Finding
-from audit.probes.base import PlannedCall, ProbeKind, TargetContext
+from audit.probes.base import PlannedCall, ProbeKind, TargetContext, exchanges_of
 from audit.probes.registry import register
 
 __all__ = ["DriftProbe", "DriftParams", "BEHAVIOUR_CHECK", "FINGERPRINT_CHECK"]
@@ -154,5 +154,5 @@ class DriftProbe(ProbeKind):
             note = "No baseline to compare with: record one with `audit baseline`, then run `audit drift`."
             return [self.finding(BEHAVIOUR_CHECK, "not_available", note),
                     self.finding(FINGERPRINT_CHECK, "not_available", note)]
-        baseline = [ex for ex in load_baseline_exchanges(source) if ex.probe_id == self.id]
+        baseline = list(exchanges_of(self.id, load_baseline_exchanges(source)).values())
         return drift_findings(self, target, baseline, list(done.values()))
