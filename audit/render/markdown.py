@@ -34,7 +34,9 @@ def _link(source: SourceView) -> str:
         text = f"{title} ({md_escape(source.text_url)})"
     else:
         text = title
-    return text + (f", retrieved {source.retrieved}" if source.retrieved else "")
+    text += f", retrieved {source.retrieved}" if source.retrieved else ""
+    text += f"; {source.snapshot}" if source.snapshot else ""
+    return text + (f"; secondary citation: quoted as read in {source.via.ref}" if source.via else "")
 
 
 def _bar(percent: float, width: int = 10) -> str:
@@ -84,6 +86,8 @@ def _indicator_detail(i: IndicatorView) -> str:
     parts = [md_escape(i.detail)] if i.detail else []
     if i.quote:
         parts.append(f"“{md_escape(i.quote)}”")
+    if i.quote_check:
+        parts.append(f"({md_escape(i.quote_check)})")
     if i.note:
         parts.append(md_escape(i.note))
     if i.sources:

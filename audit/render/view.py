@@ -24,7 +24,7 @@ from typing import Any
 from audit.schema.disclosure import Source
 from audit.schema.section import OUTCOME_LABELS, Section, anchor_part
 from audit.schema.finding import Finding
-from audit.schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult
+from audit.schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult, SnapshotStamp
 
 __all__ = ["CardView", "DomainView", "CriterionView", "IndicatorView", "Segment", "FindingView",
            "SourceView", "SourceRef", "Stamp", "build_view", "card_slug",
@@ -49,8 +49,10 @@ class SourceView:
     title: str
     url: str | None  # set only for http(s) URLs: the one thing a template may turn into a link
     text_url: str | None  # any other locator, shown as plain text
-    retrieved: str | None
+    retrieved: str | None  # only from an archived snapshot or an assessor's `retrieved:`
     cited_by: list[str] = field(default_factory=list)  # indicator titles
+    snapshot: str | None = None  # "archived snapshot, sha256 …" when one is named
+    via: SourceRef | None = None  # a secondary citation: the listed document the quote was read in
 
     @property
     def cited_by_text(self) -> str:
@@ -90,6 +92,7 @@ class IndicatorView:
     note: str | None  # unless the justification already says it
     sources: list[SourceRef]
     findings: list[str]
+    quote_check: str | None = None  # verified against which snapshot, or unverified
 
 
 @dataclass(frozen=True)
@@ -251,18 +254,24 @@ def format_value(value: Any) -> str:
 class _SourceIndex:
     """Numbers sources in order of first citation; the same source cited twice is listed once."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: dict[str, SnapshotStamp] | None = None) -> None:
         self._by_key: dict[tuple, SourceView] = {}
+        self.snapshots = snapshots or {}
 
     def cite(self, source: Source, by: str) -> SourceRef:
-        key = (source.title, source.url, source.retrieved)
+        key = (source.title, source.url, source.retrieved, source.snapshot, source.via)
         view = self._by_key.get(key)
         if view is None:
             n = len(self._by_key) + 1
             link = source.url if source.is_link else None
+            stamp = self.snapshots.get(source.snapshot or "")
             view = SourceView(ref=f"S{n}", anchor=f"source-{n}", title=source.title, url=link,
-                              text_url=None if link else source.url, retrieved=format_date(source.retrieved))
+                              text_url=None if link else source.url,
+                              retrieved=format_date(stamp.retrieved_at if stamp else source.retrieved),
+                              snapshot=_snapshot_text(source.snapshot, stamp))
             self._by_key[key] = view
+            if source.via is not None:
+                view.via = self.cite(source.via, by)
         if by not in view.cited_by:
             view.cited_by.append(by)
         return SourceRef(view.ref, view.anchor)
@@ -270,6 +279,25 @@ class _SourceIndex:
     @property
     def sources(self) -> list[SourceView]:
         return list(self._by_key.values())
+
+
+def _snapshot_text(sha: str | None, stamp: SnapshotStamp | None) -> str | None:
+    if not sha:
+        return None
+    if stamp is None:
+        return f"snapshot sha256 {sha} (not in the archive)"
+    kept = "" if stamp.copy_kept else "; no copy kept (the page's terms), only the quoted passages"
+    return f"archived snapshot, sha256 {sha}{kept}"
+
+
+def _quote_check(ind: IndicatorResult, snapshots: dict[str, SnapshotStamp]) -> str | None:
+    if not ind.quote:
+        return None
+    stamp = snapshots.get(ind.quote_snapshot or "")
+    if stamp is None:
+        return "Unverified: not checked against an archived snapshot."
+    return (f"Verified against the archived snapshot of {format_date(stamp.retrieved_at)}, "
+            f"sha256 {ind.quote_snapshot[:16]}…")
 
 
 def _unsaid(text: str | None, said: str) -> str | None:
@@ -303,7 +331,7 @@ def _indicator_view(ind: IndicatorResult, justification: str, sources: _SourceIn
         reason=ind.reason, detail=_unsaid(ind.reason, justification),
         level=ind.level if ind.state == "partial" else None, quote=ind.quote,
         note=_unsaid(ind.note, justification), sources=[sources.cite(s, ind.title) for s in ind.sources],
-        findings=list(ind.findings))
+        findings=list(ind.findings), quote_check=_quote_check(ind, sources.snapshots))
 
 
 def _criterion_view(criterion: CriterionResult, domain: DomainResult, sources: _SourceIndex) -> CriterionView:
@@ -395,7 +423,7 @@ def _full_name(vendor: str, model: str) -> str:
 def build_view(result: AuditResult, sections: list[Section] | None = None) -> CardView:
     """Everything a card shows, computed once from the result."""
     t = result.target
-    sources = _SourceIndex()
+    sources = _SourceIndex(result.snapshots)
     domains = [_domain_view(d, sources) for d in result.domains]
     not_assessed = result.max_total - result.assessed_max
     audit_day = result.assessed_on or result.generated_at.date()

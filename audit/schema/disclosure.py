@@ -59,9 +59,16 @@ class DeclaredFacts(Strict):
 
 
 class Source(Strict):
+    """A cited document. `retrieved` only where the assessor retrieved the page and stands behind it;
+    `snapshot` names its archived copy (sha256, see audit/sources/archive.py); `via` is the document
+    the quote was actually read in, making this a secondary citation."""
+
     title: NonEmpty
     url: str | None = None
     retrieved: dt.date | None = None
+    snapshot: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                                 description="sha256 of the archived snapshot of this page")
+    via: Source | None = Field(default=None, description="the document the quote was read in")
 
     @field_validator("url")
     @classmethod

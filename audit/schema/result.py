@@ -12,7 +12,7 @@ from audit.schema.disclosure import Source
 from audit.schema.finding import Finding
 
 __all__ = ["AuditResult", "DomainResult", "CriterionResult", "IndicatorResult", "RubricStamp",
-           "TargetInfo", "ToolStamp", "RESULT_SCHEMA_VERSION"]
+           "TargetInfo", "ToolStamp", "SnapshotStamp", "RESULT_SCHEMA_VERSION"]
 
 RESULT_SCHEMA_VERSION = "1"
 
@@ -36,6 +36,8 @@ class IndicatorResult(Strict):
     note: str | None = None
     sources: list[Source] = Field(default_factory=list)
     findings: list[str] = Field(default_factory=list, description="checks of the findings used")
+    quote_snapshot: str | None = Field(default=None, description="sha256 of the archived snapshot the "
+                                                                 "quote was verified in; None: unverified")
 
 
 class CriterionResult(Strict):
@@ -56,6 +58,14 @@ class DomainResult(Strict):
     points: int
     assessed_max_points: int
     criteria: list[CriterionResult]
+
+
+class SnapshotStamp(Strict):
+    """An archived snapshot a record cites, as a card states it."""
+
+    url: str
+    retrieved_at: dt.datetime
+    copy_kept: bool = True
 
 
 class RubricStamp(Strict):
@@ -102,6 +112,8 @@ class AuditResult(Strict):
     findings: list[Finding] = Field(default_factory=list)
     evidence_sha256: str | None = None
     run_id: str | None = None
+    snapshots: dict[str, SnapshotStamp] = Field(default_factory=dict,
+                                                description="archived snapshots the record cites, by sha256")
 
     def criterion(self, criterion_id: str) -> CriterionResult | None:
         return next((c for d in self.domains for c in d.criteria if c.id == criterion_id), None)

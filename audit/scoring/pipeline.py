@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from audit.scoring.rubrics import LoadedRubric, load_rubric
+from audit.scoring.provenance import record_source_check, with_source_checks
 from audit.scoring.records import LoadedRecord, check_record_fits, load_record
 from audit.schema.disclosure import IndicatorDisclosure
 from audit.schema.finding import Finding
@@ -42,9 +43,10 @@ def score_loaded(loaded: LoadedRecord, rubric: LoadedRubric, findings: Iterable[
     """Score an already loaded record against an already loaded rubric."""
     assessments = assessments_for(loaded, rubric)
     a = loaded.record.assessment
-    return score(rubric.rubric, rubric.sha256, assessments, findings, target=target_of(loaded, endpoint),
-                 generated_at=generated_at, audit_note=a.audit_note, assessor=a.assessor,
-                 assessed_on=a.date, evidence_sha256=evidence_sha256, run_id=run_id)
+    result = score(rubric.rubric, rubric.sha256, assessments, findings, target=target_of(loaded, endpoint),
+                   generated_at=generated_at, audit_note=a.audit_note, assessor=a.assessor,
+                   assessed_on=a.date, evidence_sha256=evidence_sha256, run_id=run_id)
+    return with_source_checks(result, record_source_check(loaded, assessments))
 
 
 def score_record(record_path: str | Path, rubric_id: str | None = None, findings: Iterable[Finding] = (),

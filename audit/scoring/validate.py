@@ -10,6 +10,7 @@ from audit.core.content import content_dir, list_records
 from audit.scoring.rubrics import LoadedRubric, list_rubrics, load_rubric, load_rubric_file
 from audit.core.errors import AuditError, ContentNotFound, InputError, Problem
 from audit.probes.registry import shipped_probe_files
+from audit.scoring.provenance import check_record_sources
 from audit.scoring.records import check_record_fits, load_record
 from audit.core.yamlio import load_yaml
 
@@ -72,6 +73,7 @@ def _validate_one(path: Path, kind: str, rubrics: dict[str, LoadedRubric]) -> Va
     except ContentNotFound as exc:
         raise InputError([Problem(str(path), str(exc), loaded.lines.line_of(("rubric",)), "rubric")]) from None
     check_record_fits(loaded, rubric.rubric)
+    check_record_sources(loaded)  # snapshots exist and match; quotes appear in them
     m = loaded.record.model
     return ValidatedFile(path, "record", f"{m.vendor} {m.name} against {rubric.rubric.id}")
 
