@@ -45,12 +45,12 @@ def build_rubrics(
     from audit.core.atomic import write_text_atomic
     from audit.core.content import content_dir
     from audit.fmti.reproduce import shared_data_dir
-    from audit.fmti.rubricgen import SPECS, build_rubric, rubric_yaml
+    from audit.fmti.rubricgen import build_rubric, rubric_specs, rubric_yaml
 
     data = data or shared_data_dir()
     out = out or content_dir("rubrics")
     stale = []
-    for spec in SPECS.values():
+    for spec in rubric_specs().values():
         text = rubric_yaml(spec, build_rubric(spec, data))
         target = out / f"{spec.id}.yaml"
         if check:

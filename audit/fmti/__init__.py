@@ -1,9 +1,11 @@
 """The Foundation Model Transparency Index (FMTI, Stanford CRFM) as a second rubric.
 
 - `csvfile`   read the real FMTI CSVs (byte-order mark, multi-line cells) with line numbers;
-- `names`     match indicator names that differ in whitespace or wording between FMTI files;
+- `data`      the FMTI facts kept as YAML under data/fmti/ (editions, rubric specs with indicator
+              name aliases, reproduce sources), validated;
 - `editions`  what each edition is: its rubric, date, developers and their flagship models;
-- `rubricgen` generate rubrics/fmti-v1.yaml and rubrics/fmti-2025.yaml from the indicator CSVs;
+- `rubricgen` generate rubrics/fmti-v1.yaml and rubrics/fmti-2025.yaml from the indicator CSVs
+              (`family: fmti`, each indicator's other spellings as `aliases`);
 - `importer`  turn report and score CSVs into disclosure records;
 - `reproduce` score the imported records and check them against the published totals.
 

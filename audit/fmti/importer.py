@@ -26,8 +26,8 @@ from audit.schema.rubric import Rubric
 from audit.fmti import CREDIT
 from audit.fmti.csvfile import CsvRow, CsvTable, norm_header, read_csv
 from audit.fmti.editions import Edition, edition as edition_named
-from audit.fmti.names import NameIndex, norm_name
-from audit.fmti.rubricgen import slugify
+from audit.fmti.rubricgen import id_slug
+from audit.scoring.names import NameIndex, norm_name
 from audit.fmti.yamlout import record_yaml
 
 __all__ = ["ImportedRecord", "import_files", "detect", "parse_references", "clean_text"]
@@ -47,7 +47,7 @@ class ImportedRecord:
     @property
     def relpath(self) -> Path:
         """Where the record goes inside the output folder: fmti-<edition>/<developer>.yaml."""
-        return Path(f"fmti-{self.edition.id}") / f"{slugify(self.developer)}.yaml"
+        return Path(f"fmti-{self.edition.id}") / f"{id_slug(self.developer)}.yaml"
 
     def yaml(self) -> str:
         return record_yaml(self.record, header=f"{self.edition.credit}. Imported from {self.source.name}.")

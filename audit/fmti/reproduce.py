@@ -17,21 +17,20 @@ from audit.scoring.records import load_record
 from audit.scoring.pipeline import score_loaded
 from audit.fmti.csvfile import read_csv
 from audit.fmti import CREDIT
-from audit.fmti.editions import PUBLISHED_TOTALS
+from audit.fmti.data import ReproduceSource, load_reproduce_sources
+from audit.fmti.editions import published_totals
 from audit.fmti.importer import import_files
-from audit.fmti.names import norm_name
+from audit.scoring.names import norm_name
 
-__all__ = ["ReproducedRow", "reproduce", "shared_data_dir", "csv_domain_subtotals", "SOURCES",
+__all__ = ["ReproducedRow", "reproduce", "shared_data_dir", "csv_domain_subtotals", "sources",
            "reproduce_table"]
 
 DOMAINS = ("upstream", "model", "downstream")
 
-# edition → (label of the source, paths inside the FMTI data folder)
-SOURCES: dict[str, tuple[str, list[str]]] = {
-    "2023 scores": ("2023", ["October2023/October2023_scores.csv"]),
-    "2024 scores": ("2024", ["May2024/May2024_scores.csv"]),
-    "2024 reports": ("2024", ["May2024/reports/*.csv"]),
-}
+
+def sources() -> dict[str, ReproduceSource]:
+    """Source name ("2024 reports") → the edition and files it reads (data/fmti/reproduce.yaml)."""
+    return {source.name: source for source in load_reproduce_sources().model.sources}
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,10 @@ def csv_domain_subtotals(data_dir: Path, source: str) -> dict[str, dict[str, int
     """
     domains_by_row = [row.cells[0].strip().lower() for row in read_csv(data_dir / "fmti-indicators.csv").rows]
     out: dict[str, dict[str, int]] = {}
-    for path in _files(data_dir, SOURCES[source][1]):
+    spec = sources()[source]
+    for path in _files(data_dir, spec.files):
         table = read_csv(path)
-        if source.endswith("reports"):
+        if spec.is_reports:
             score_at = table.column("Score")
             rows = [r for r in table.rows if norm_name(r.cells[0]) != "total"]
             counts = {d: 0 for d in DOMAINS}
@@ -94,17 +94,18 @@ def csv_domain_subtotals(data_dir: Path, source: str) -> dict[str, dict[str, int
     return out
 
 
-def reproduce(data_dir: Path | None = None, sources: tuple[str, ...] = tuple(SOURCES)) -> list[ReproducedRow]:
-    """Import, write to a temporary folder, score each record file, and compare."""
+def reproduce(data_dir: Path | None = None, names: tuple[str, ...] | None = None) -> list[ReproducedRow]:
+    """Import, write to a temporary folder, score each record file, and compare (all sources by default)."""
     data_dir = data_dir or shared_data_dir()
     if not data_dir.is_dir():
         raise ContentNotFound(f"FMTI data folder not found: {data_dir} (give --data)")
     rows: list[ReproducedRow] = []
     rubrics: dict[str, LoadedRubric] = {}
+    known, totals = sources(), published_totals()
     with tempfile.TemporaryDirectory(prefix="fmti-reproduce-") as tmp:
-        for source in sources:
-            edition_id, patterns = SOURCES[source]
-            files = _files(data_dir, patterns)
+        for source in names or tuple(known):
+            edition_id = known[source].edition
+            files = _files(data_dir, known[source].files)
             records = import_files(files, edition_id)
             folder = Path(tmp) / source.replace(" ", "-")
             written = write_all_atomic({folder / rec.relpath: rec.yaml() for rec in records})
@@ -112,10 +113,10 @@ def reproduce(data_dir: Path | None = None, sources: tuple[str, ...] = tuple(SOU
             for rec, path in zip(records, written):
                 result = score_loaded(load_record(path), rubrics.get(rec.record.rubric)
                                       or rubrics.setdefault(rec.record.rubric, load_rubric(rec.record.rubric)))
-                csv_key = rec.source.name if source.endswith("reports") else _column_of(expected, rec)
+                csv_key = rec.source.name if known[source].is_reports else _column_of(expected, rec)
                 rows.append(ReproducedRow(
                     edition=edition_id, source=source, developer=rec.developer, model=rec.record.model.name,
-                    published=PUBLISHED_TOTALS.get(edition_id, {}).get(rec.developer), total=result.total,
+                    published=totals.get(edition_id, {}).get(rec.developer), total=result.total,
                     domains={d.id: d.points for d in result.domains},
                     csv_domains=expected.get(csv_key, {})))
     return rows

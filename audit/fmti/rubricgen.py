@@ -9,56 +9,32 @@ the example disclosure. No grade bands: FMTI gives none.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from audit.core.errors import InputError
+from audit.core.slug import slugify
 from audit.schema.rubric import Rubric
 from audit.fmti import CREDIT
 from audit.fmti.csvfile import CsvTable, read_csv
+from audit.fmti.data import DataFile, RubricSpec, RubricsFile, load_rubric_specs
 from audit.fmti.yamlout import dump_yaml
+from audit.scoring.names import norm_name
 
-__all__ = ["RubricSpec", "SPECS", "build_rubric", "rubric_yaml", "slugify", "source_commit"]
+__all__ = ["RubricSpec", "rubric_specs", "build_rubric", "rubric_yaml", "id_slug", "source_commit", "FAMILY"]
 
-UPSTREAM_REPO = "https://github.com/stanford-crfm/fmti"
-
-DOMAIN_DESCRIPTIONS = {
-    "upstream": "The resources that go into building the model: data, labor, compute and methods.",
-    "model": "The model itself: its properties, capabilities, limitations, risks and mitigations.",
-    "downstream": "How the model is distributed and used, and its impact on users and society.",
-}
-
-
-@dataclass(frozen=True)
-class RubricSpec:
-    id: str
-    version: str
-    title: str
-    csv: str            # path inside the FMTI data folder
-    editions: str       # the editions that use this indicator set
-    description: str
-
-
-SPECS: dict[str, RubricSpec] = {
-    "fmti-v1": RubricSpec(
-        "fmti-v1", "1", "Foundation Model Transparency Index (v1 indicators)", "fmti-indicators.csv",
-        "October 2023 and May 2024 editions",
-        "The 100 binary transparency indicators of the FMTI used in its October 2023 and May 2024 "
-        "editions, grouped by domain and subdomain. One point per indicator; no grades."),
-    "fmti-2025": RubricSpec(
-        "fmti-2025", "2025", "Foundation Model Transparency Index (2025 indicators)",
-        "Dec2025/Dec2025_indicators.csv", "December 2025 edition",
-        "The rewritten 100 binary transparency indicators of the FMTI December 2025 edition, "
-        "grouped by domain and subdomain. One point per indicator; no grades."),
-}
-
+FAMILY = "fmti"  # the `family` of every generated rubric: records under it can cross over
 REQUIRED = ("Domain", "Subdomain", "Indicator", "Definition", "Notes")
+ID_LENGTH = 80   # the schema's Slug limit
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].rstrip("-") or "x"
+def rubric_specs() -> dict[str, RubricSpec]:
+    """Rubric id → spec (data/fmti/rubrics.yaml), in file order."""
+    return {spec.id: spec for spec in load_rubric_specs().model.rubrics}
+
+
+def id_slug(text: str) -> str:
+    """An id for an FMTI name (rubric parts, record file names): ASCII, at most 80 characters."""
+    return slugify(text, max_length=ID_LENGTH)
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -95,8 +71,14 @@ def source_commit(data_dir: Path) -> str | None:
     return found.group(1) if found else None
 
 
-def build_rubric(spec: RubricSpec, data_dir: Path) -> dict:
-    """The rubric as plain data, validated against the Rubric schema."""
+def build_rubric(spec: RubricSpec, data_dir: Path, specs: DataFile[RubricsFile] | None = None) -> dict:
+    """The rubric as plain data, validated against the Rubric schema.
+
+    `specs` is the file `spec` comes from (data/fmti/rubrics.yaml by default): its domain
+    descriptions, upstream address and, per indicator name, the other spellings (`aliases`).
+    """
+    specs = specs or load_rubric_specs()
+    aliases = {norm_name(name): others for name, others in spec.aliases.items()}
     table = read_csv(data_dir / spec.csv)
     missing = [name for name in REQUIRED if table.column(name) is None]
     if missing:
@@ -117,32 +99,40 @@ def build_rubric(spec: RubricSpec, data_dir: Path) -> dict:
             raise InputError([table.problem("indicator row needs Domain, Subdomain and Definition",
                                             row.line, "Indicator")])
         if domain_title not in domains:
-            did = _unique(slugify(domain_title), taken)
+            did = _unique(id_slug(domain_title), taken)
             domains[domain_title] = {"id": did, "title": domain_title,
-                                     "description": DOMAIN_DESCRIPTIONS.get(did), "criteria": []}
+                                     "description": specs.model.domain_descriptions.get(did), "criteria": []}
         key = (domain_title, sub_title)
         if key not in criteria:
-            criteria[key] = {"id": _unique(slugify(sub_title), taken), "title": sub_title,
+            criteria[key] = {"id": _unique(id_slug(sub_title), taken), "title": sub_title,
                              "question": "", "max_points": 0, "indicators": []}
             domains[domain_title]["criteria"].append(criteria[key])
         notes = _clean(row.get(col["Notes"]))
         extra = (f"Example disclosure: {_clean(row.get(example))}" if example is not None
                  and row.get(example).strip() else _references(table, row))
-        indicator = {"id": _unique(slugify(name), taken), "title": name, "definition": definition,
+        others = aliases.pop(norm_name(name), None)
+        indicator = {"id": _unique(id_slug(name), taken), "title": name,
+                     **({"aliases": list(others)} if others else {}), "definition": definition,
                      "threshold": notes or f"The developer's disclosure answers the question: {definition}",
                      "points": 1}
         if extra:
             indicator["notes"] = extra
         criteria[key]["indicators"].append(indicator)
+    if aliases:
+        at = next(n for n, s in enumerate(specs.model.rubrics) if s.id == spec.id)
+        raise InputError([specs.problem(f"aliases of {name!r}: no indicator of that name in {spec.csv}",
+                                        "rubrics", at, "aliases", name)
+                          for name in spec.aliases if norm_name(name) in aliases])
     for (domain_title, sub_title), criterion in criteria.items():
         n = len(criterion["indicators"])
         criterion["max_points"] = n
         criterion["question"] = (f"How many of the {n} FMTI {sub_title} indicators "
                                  f"({domain_title.lower()} domain) does the developer satisfy?")
     commit = source_commit(data_dir)
-    where = f"{UPSTREAM_REPO} ({spec.csv}" + (f" at commit {commit})" if commit else ")")
+    where = f"{specs.model.upstream} ({spec.csv}" + (f" at commit {commit})" if commit else ")")
     data = {
-        "id": spec.id, "version": spec.version, "title": spec.title, "description": spec.description,
+        "id": spec.id, "family": FAMILY, "version": spec.version, "title": spec.title,
+        "description": spec.description,
         "source": f"{where}; license CC-BY 4.0",
         "credit": f"{CREDIT} — indicators of the {spec.editions} (CC-BY 4.0)",
         "domains": [{k: v for k, v in d.items() if v is not None} for d in domains.values()],

@@ -45,6 +45,8 @@ class ProbeEvidence(Strict):
 class Indicator(Strict):
     id: Slug
     title: NonEmpty
+    aliases: list[NonEmpty] = Field(default_factory=list,
+                                    description="other spellings of the title found in source files")
     definition: NonEmpty
     threshold: NonEmpty = Field(description="what earns the full points, in plain words")
     points: int = Field(ge=1)
@@ -115,6 +117,9 @@ class GradeBand(Strict):
 
 class Rubric(Strict):
     id: Slug
+    family: Slug | None = Field(default=None, description="the index the rubric belongs to (e.g. fmti); "
+                                                          "records of one family can cross over to rubrics "
+                                                          "naming its indicators")
     version: NonEmpty
     title: NonEmpty
     description: str | None = None

@@ -1,8 +1,8 @@
 """Translate a record written for one rubric into the terms of another.
 
-The one crosswalk: a record assessed under an FMTI rubric (fmti-v1, fmti-2025) scored with a
-rubric whose indicators name FMTI counterparts (`fmti: [...]`, e.g. integrity-v1). Rule, per
-indicator of the target rubric:
+The one crosswalk: a record assessed under an FMTI rubric (one whose `family` is `fmti`:
+fmti-v1, fmti-2025) scored with a rubric of another family whose indicators name FMTI
+counterparts (`fmti: [...]`, e.g. integrity-v1). Rule, per indicator of the target rubric:
 
 - probe-backed (`evidence: {probe: ...}`): no entry; a live probe decides it, so under a
   crosswalk it is not assessed (even where a disclosure fallback exists: FMTI scored a different
@@ -15,7 +15,7 @@ indicator of the target rubric:
 - otherwise: `not_disclosed` (0 points).
 
 Counterpart names are matched as FMTI names are everywhere (case, spacing and hyphens folded,
-known renamings); a name the record's own FMTI rubric lacks is an error in the target rubric when
+the renamings each FMTI indicator lists as `aliases`); a name the record's own FMTI rubric lacks is an error in the target rubric when
 that rubric names the same FMTI indicator set (v1), and skipped otherwise. If nothing at all
 can be matched the crosswalk is refused with an error. Other rubric pairs have no crosswalk.
 """
@@ -23,14 +23,15 @@ can be matched the crosswalk is refused with an error. Other rubric pairs have n
 from __future__ import annotations
 
 from audit.scoring.rubrics import LoadedRubric, load_rubric
-from audit.core.errors import InputError, Problem
-from audit.fmti.names import FMTI_RUBRICS, NameIndex
+from audit.core.errors import ContentNotFound, InputError, Problem
+from audit.scoring.names import NameIndex
 from audit.scoring.records import LoadedRecord
 from audit.schema.disclosure import IndicatorDisclosure, Source
 from audit.schema.rubric import Indicator
 
 __all__ = ["translate", "crosswalk_entry"]
 
+FMTI_FAMILY = "fmti"  # the rubric family whose indicators `fmti:` counterparts name
 # the FMTI indicator set that `fmti:` counterpart names refer to
 COUNTERPART_SET = "fmti-v1"
 
@@ -74,9 +75,14 @@ def translate(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, Indicator
     record = loaded.record
     target = rubric.rubric
     with_counterparts = [i for i in target.indicators() if i.fmti]
-    if record.rubric not in FMTI_RUBRICS or not with_counterparts or target.id in FMTI_RUBRICS:
+    if not with_counterparts or target.family == FMTI_FAMILY:
         raise _no_crosswalk(loaded, rubric)
-    source = load_rubric(record.rubric)
+    try:
+        source = load_rubric(record.rubric)
+    except ContentNotFound:
+        raise _no_crosswalk(loaded, rubric) from None
+    if source.rubric.family != FMTI_FAMILY:
+        raise _no_crosswalk(loaded, rubric)
     index = NameIndex(source.rubric)
     label = f"FMTI record under {record.rubric}" + (f" ({record.assessment.assessor})"
                                                      if record.assessment.assessor else "")

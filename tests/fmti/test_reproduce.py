@@ -6,11 +6,11 @@ import csv
 
 import pytest
 
-from audit.fmti.editions import PUBLISHED_TOTALS
-from audit.fmti.names import ALIASES, norm_name
+from audit.fmti.editions import published_totals
 from audit.fmti.reproduce import csv_domain_subtotals, reproduce, reproduce_table
-from audit.fmti.rubricgen import SPECS, build_rubric, rubric_yaml
+from audit.fmti.rubricgen import build_rubric, rubric_specs, rubric_yaml
 from audit.core.content import content_dir
+from audit.scoring.names import norm_name
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def rows(shared_fmti):
 def test_all_24_published_totals_and_domain_subtotals(rows):
     from_scores = [r for r in rows if r.source.endswith("scores")]
     assert len(from_scores) == 24
-    for edition, totals in PUBLISHED_TOTALS.items():
+    for edition, totals in published_totals().items():
         ours = {r.developer: r for r in from_scores if r.edition == edition}
         assert set(ours) == set(totals)
         for developer, published in totals.items():
@@ -54,7 +54,8 @@ def test_csv_subtotals_match_the_csv_total_rows(shared_fmti):
 
 
 def test_aliases_name_the_same_rows_as_the_indicator_list(shared_fmti):
-    """Every renaming in ALIASES pairs names found at the same row position in the shared files."""
+    """Every alias in data/fmti/rubrics.yaml pairs names found at the same row position in the shared files."""
+    aliases = {other: name for name, others in rubric_specs()["fmti-v1"].aliases.items() for other in others}
     def names(path, column):
         with open(shared_fmti / path, encoding="utf-8-sig", newline="") as handle:
             return [r[column] for r in list(csv.reader(handle))[1:] if norm_name(r[column]) != "total"]
@@ -64,13 +65,13 @@ def test_aliases_name_the_same_rows_as_the_indicator_list(shared_fmti):
                          ("May2024/May2024_disclosures.csv", 0)):
         for other, name in zip(names(path, column), canonical):
             if norm_name(other) != norm_name(name):
-                assert ALIASES["fmti-v1"][other] == name
+                assert aliases[other] == name
                 seen.add(other)
-    assert seen == set(ALIASES["fmti-v1"])
+    assert seen == set(aliases)
 
 
 def test_checked_in_rubrics_are_generated_from_the_csvs(shared_fmti):
-    for spec in SPECS.values():
+    for spec in rubric_specs().values():
         expected = rubric_yaml(spec, build_rubric(spec, shared_fmti))
         assert (content_dir("rubrics") / f"{spec.id}.yaml").read_text(encoding="utf-8") == expected, \
             f"rubrics/{spec.id}.yaml is stale: run `audit fmti build-rubrics`"
