@@ -22,13 +22,13 @@ def _archive(folder: Optional[Path]) -> Path:
 
 
 def _store(url: str, body: bytes, *, archive: Optional[Path], no_copy: bool, terms: Optional[str],
-           passages: Optional[list[str]], **meta) -> None:
+           note: Optional[str], passages: Optional[list[str]], **meta) -> None:
     from audit.core.errors import InputError, Problem
     from audit.sources.archive import store_snapshot
 
     try:
         snapshot, new = store_snapshot(_archive(archive), body, url=url, keep_copy=not no_copy, terms=terms,
-                                       passages=passages or (), **meta)
+                                       note=note, passages=passages or (), **meta)
     except ValueError as exc:
         raise InputError([Problem(url, str(exc))]) from None
     m = snapshot.meta
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         from audit.sources.fetch import FetchLimits, fetch_page
 
         page = fetch_page(url, FetchLimits(read_timeout=timeout, deadline=deadline, max_bytes=max_bytes))
-        _store(url, page.body, archive=archive, no_copy=no_copy, terms=terms, passages=passage,
+        _store(url, page.body, archive=archive, no_copy=no_copy, terms=terms, note=None, passages=passage,
                final_url=page.final_url, method="fetch", retrieved_at=page.retrieved_at,
                http_status=page.status, content_type=page.content_type)
 
@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
             archive: Annotated[Optional[Path], typer.Option(help=_ARCHIVE_HELP)] = None,
             no_copy: Annotated[bool, typer.Option("--no-copy", help=_NO_COPY_HELP)] = False,
             terms: Annotated[Optional[str], typer.Option(help="What the page's terms say about copies.")] = None,
+            note: Annotated[Optional[str], typer.Option(help="How the page was read (e.g. a stored copy).")] = None,
             passage: Annotated[Optional[list[str]], typer.Option(help="A quoted passage to keep (repeatable).")]
             = None) -> None:
         """Archive a page saved by hand (behind a login or scripts, or read elsewhere)."""
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError([Problem(url, f"--retrieved {retrieved!r} is not an ISO date or time")]) from None
             when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
         kind = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        _store(url, body, archive=archive, no_copy=no_copy, terms=terms, passages=passage,
+        _store(url, body, archive=archive, no_copy=no_copy, terms=terms, note=note, passages=passage,
                final_url=url, method="file", retrieved_at=when, http_status=None, content_type=kind)
 
     @group.command("show")

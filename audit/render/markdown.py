@@ -36,7 +36,7 @@ def _link(source: SourceView) -> str:
         text = title
     text += f", retrieved {source.retrieved}" if source.retrieved else ""
     text += f"; {source.snapshot}" if source.snapshot else ""
-    return text + (f"; secondary citation: quoted as read in {source.via.ref}" if source.via else "")
+    return text + (f"; secondary citation: as read in {source.via.ref}" if source.via else "")
 
 
 def _bar(percent: float, width: int = 10) -> str:

@@ -286,7 +286,7 @@ def _snapshot_text(sha: str | None, stamp: SnapshotStamp | None) -> str | None:
         return None
     if stamp is None:
         return f"snapshot sha256 {sha} (not in the archive)"
-    kept = "" if stamp.copy_kept else "; no copy kept (the page's terms), only the quoted passages"
+    kept = "" if stamp.copy_kept else "; no copy kept, only the quoted passages"
     return f"archived snapshot, sha256 {sha}{kept}"
 
 

@@ -36,6 +36,7 @@ class ModelIdentity(Strict):
     api_id: str | None = None
     snapshot: str | None = None
     release_date: dt.date | None = None
+    retired: dt.date | None = Field(default=None, description="when the vendor retired the model, if it has")
     modalities: list[NonEmpty] = Field(default_factory=list)
     license: str | None = None
     price: Price | None = None

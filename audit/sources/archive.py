@@ -57,6 +57,7 @@ class SnapshotMeta(Strict):
     copy_kept: bool = True
     terms: str | None = Field(default=None, description="the page's terms on copies, where they matter")
     passages: list[str] = Field(default_factory=list, description="kept instead of a copy: the passages quoted")
+    note: str | None = Field(default=None, description="how the page was read, where that matters")
     text_sha256: str | None = None
 
 
@@ -92,7 +93,7 @@ def _sha256(data: bytes) -> str:
 
 def store_snapshot(archive: Path, body: bytes, *, url: str, final_url: str, method: str,
                    retrieved_at: dt.datetime, http_status: int | None, content_type: str | None,
-                   keep_copy: bool = True, terms: str | None = None,
+                   keep_copy: bool = True, terms: str | None = None, note: str | None = None,
                    passages: list[str] | tuple[str, ...] = ()) -> tuple[Snapshot, bool]:
     """Archive `body`; return its snapshot and whether it is new (an identical body is kept once).
 
@@ -116,7 +117,7 @@ def store_snapshot(archive: Path, body: bytes, *, url: str, final_url: str, meth
         kept_passages = list(passages)
     meta = SnapshotMeta(sha256=sha, url=url, final_url=final_url, retrieved_at=retrieved_at, method=method,
                         http_status=http_status, content_type=content_type, size=len(body),
-                        copy_kept=keep_copy, terms=terms, passages=kept_passages,
+                        copy_kept=keep_copy, terms=terms, passages=kept_passages, note=note,
                         text_sha256=_sha256(text.encode("utf-8")) if text is not None else None)
     try:
         archive.mkdir(parents=True, exist_ok=True)

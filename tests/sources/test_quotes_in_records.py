@@ -95,7 +95,7 @@ def test_via_a_secondary_document_and_no_copy_snapshots(tmp_path):
     assert _validate(tmp_path, record).exit_code == 0
     scored = score_record(record, str(tmp_path / "mini-rubric.yaml"))
     [md] = [p.read_text() for p in write_card(scored, tmp_path / "out", formats=("md",))]
-    assert "Acme announcement" in md and "secondary citation: quoted as read in S2" in md
+    assert "Acme announcement" in md and "secondary citation: as read in S2" in md
     assert "no copy kept" in md and "Verified against the archived snapshot" in md
     # the announcement itself was never retrieved: no date beside it
     announcement = next(line for line in md.splitlines() if "Acme announcement" in line and "**S1**" in line)
