@@ -15,14 +15,13 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
-import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from audit.core.slug import slugify
 from audit.schema.disclosure import Source
-from audit.schema.section import OUTCOME_LABELS, Section, anchor_part
+from audit.schema.section import OUTCOME_LABELS, Section
 from audit.schema.finding import Finding
 from audit.schema.result import AuditResult, CriterionResult, DomainResult, IndicatorResult, SnapshotStamp
 
@@ -339,7 +338,7 @@ def _criterion_view(criterion: CriterionResult, domain: DomainResult, sources: _
     counts = {s: sum(1 for i in criterion.indicators if i.state == s) for s in STATE_LABELS}
     percent = _pct(criterion.points or 0, criterion.max_points)
     return CriterionView(
-        id=criterion.id, anchor=f"criterion-{anchor_part(criterion.id)}", title=criterion.title,
+        id=criterion.id, anchor=f"criterion-{_anchor_part(criterion.id)}", title=criterion.title,
         question=criterion.question, domain_title=domain.title,
         points="—" if criterion.points is None else str(criterion.points), max_points=criterion.max_points,
         percent=percent,
@@ -427,7 +426,7 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
     domains = [_domain_view(d, sources) for d in result.domains]
     not_assessed = result.max_total - result.assessed_max
     audit_day = result.assessed_on or result.generated_at.date()
-    sections = list(sections or [])
+    sections = [s if s.anchor else replace(s, anchor="section-" + _anchor_part(s.title)) for s in sections or []]
     presented_in = {probe_id: section for section in sections for probe_id in section.covers}
     return CardView(
         title=f"{_full_name(t.vendor, t.model)} — {result.rubric.title} report card",
@@ -449,10 +448,17 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
         sections=sections)
 
 
+def _anchor_part(text: str) -> str:
+    """`text` as a fragment-safe slug for HTML anchors."""
+    return slugify(text, ascii_only=False)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
 def _file_part(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    part = re.sub(r"[^a-z0-9.]+", "-", ascii_text).strip("-.")
-    return part or hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return slugify(text, keep=".", fallback=_short_hash)
 
 
 def card_slug(result: AuditResult) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -28,6 +27,7 @@ from audit.core.atomic import write_text_atomic
 from audit.core.content import file_sha256
 from audit.scoring.rubrics import rubric_path
 from audit.core.errors import ContentNotFound, InputError, Problem
+from audit.core.slug import slugify
 from audit.probes.evaluate import evaluate_probes
 from audit.runtime.evidence import EvidenceLog, evidence_sha256, latest
 from audit.scoring.pipeline import score_record
@@ -88,7 +88,7 @@ class RunSpec(Strict):
 
 def new_run_id(model: str, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.timezone.utc)
-    slug = re.sub(r"[^a-z0-9._-]+", "-", model.lower()).strip("-._") or "model"
+    slug = slugify(model, keep="._-", ascii_only=False, fallback="model")
     return f"{now:%Y%m%d-%H%M%S}-{slug}"[:80]
 
 

@@ -10,16 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Section", "CheckRow", "OUTCOME_LABELS", "anchor_part"]
+__all__ = ["Section", "CheckRow", "OUTCOME_LABELS"]
 
 OUTCOME_LABELS = {"pass": "Pass", "partial": "Partial", "fail": "Fail", "not_available": "Not available",
                   "error": "Error"}
 _PARTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.html$")
-
-
-def anchor_part(text: str) -> str:
-    """`text` as a fragment-safe slug for HTML anchors."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 @dataclass
@@ -29,13 +24,12 @@ class Section:
     title: str
     partial: str
     data: Any = None
-    anchor: str = ""
+    anchor: str = ""  # empty: the renderer makes it "section-<title as a slug>"
     covers: tuple[str, ...] = ()  # probe ids whose findings this section presents in full
 
     def __post_init__(self) -> None:
         if not _PARTIAL_NAME.match(self.partial):
             raise ValueError(f"section partial {self.partial!r} must be a plain file name ending in .html")
-        self.anchor = self.anchor or "section-" + anchor_part(self.title)
 
 
 @dataclass(frozen=True)
