@@ -17,7 +17,7 @@ from audit.scoring.pipeline import score_record
 from audit.schema.disclosure import IndicatorDisclosure
 from audit.schema.rubric import Indicator
 
-from .conftest import REPORT_2025
+from .conftest import REPO, REPORT_2025
 
 TARGET = """
 id: cross
@@ -132,3 +132,26 @@ def test_integrity_v1_from_an_fmti_record(tmp_path):
         else:
             assert state == "awarded", indicator.id
     assert 0 < result.coverage < 100
+
+
+def test_the_crosswalk_goes_by_rubric_family(tmp_path):
+    """Records under an FMTI-family rubric cross over; a target of that family, or a record of another, do not."""
+    target = tmp_path / "cross.yaml"
+    target.write_text(TARGET.replace("id: cross\n", "id: cross\nfamily: fmti\n"), encoding="utf-8")
+    with pytest.raises(InputError, match="no crosswalk from it to 'cross'"):
+        score_record(_v1_record(tmp_path, {}), str(target))
+    target.write_text(TARGET, encoding="utf-8")
+    other = REPO / "data" / "disclosures" / "allenai" / "olmo-2-7b.yaml"
+    with pytest.raises(InputError, match="no crosswalk from it to 'cross'"):
+        score_record(other, str(target))
+
+
+def test_counterparts_match_the_indicators_aliases(tmp_path):
+    """`License` is an alias of the v1 indicator `Model License` (rubrics/fmti-v1.yaml)."""
+    assert "License" in load_rubric("fmti-v1").rubric.indicator("model-license").aliases
+    target = tmp_path / "cross.yaml"
+    target.write_text(TARGET.replace("Model stages, Model objectives", "License, Data copyright status"),
+                      encoding="utf-8")
+    result = score_record(_v1_record(tmp_path, {"Model License": 1, "Copyrighted data": 1}), str(target))
+    both = next(i for d in result.domains for c in d.criteria for i in c.indicators if i.id == "both")
+    assert (both.state, both.points) == ("awarded", 2)
