@@ -1,8 +1,9 @@
 """The Anthropic Messages dialect, including `/v1/messages/count_tokens` for op 'count_tokens'.
 
 System messages become the top-level `system` text; `max_tokens` is required by the API and
-defaults to 1024; `seed` has no Anthropic counterpart and is not sent. Usage is reported with
-OpenAI's key names (prompt_tokens, completion_tokens, total_tokens) next to Anthropic's own.
+defaults to 1024; `seed` has no Anthropic counterpart and is not sent. Usage becomes the typed record:
+input = input_tokens + cache_read_input_tokens + cache_creation_input_tokens (Anthropic reports the
+cached parts apart), output = output_tokens (extended thinking is billed inside it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 import httpx2
 
 from audit.schema.evidence import ChatRequest
-from audit.providers.base import ChatProvider, WireCall, optional_fields, sse_json
+from audit.schema.usage import Usage, int_or_none, messages_usage
+from audit.providers.base import Answer, ChatProvider, WireCall, optional_fields, sse_json
 from audit.providers.errors import TransientError
 
 __all__ = ["AnthropicMessages", "API_VERSION", "DEFAULT_MAX_TOKENS"]
@@ -52,14 +54,16 @@ class AnthropicMessages(ChatProvider):
 
     def read(self, body, request, streamed):
         if request.op == "count_tokens":
-            count = body.get("input_tokens")
-            usage = {"prompt_tokens": count, "input_tokens": count} if isinstance(count, int) else None
-            return None, None, None, usage
+            count = int_or_none(body.get("input_tokens"))
+            return Answer(None, usage=Usage.of(body, input_tokens=count) if count is not None else None)
         if streamed:
             return _read_events(body["stream"])
-        text = "".join(block.get("text", "") for block in body.get("content") or []
-                       if isinstance(block, dict) and block.get("type") == "text")
-        return text, body.get("model"), None, _usage(body.get("usage"))
+        blocks = [b for b in body.get("content") or [] if isinstance(b, dict)]
+        text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+        thinking = "".join(b.get("thinking", "") for b in blocks if b.get("type") == "thinking")
+        usage = messages_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None
+        return Answer(text, body.get("model"), None, usage, thinking or None,
+                      _STOP.get(body.get("stop_reason")))
 
     async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         events: list[dict[str, Any]] = []
@@ -75,22 +79,12 @@ class AnthropicMessages(ChatProvider):
         raise TransientError("the stream ended before message_stop")
 
 
-def _usage(raw: Any) -> dict[str, Any] | None:
-    if not isinstance(raw, dict):
-        return None
-    usage = dict(raw)
-    prompt, completion = raw.get("input_tokens"), raw.get("output_tokens")
-    if isinstance(prompt, int):
-        usage["prompt_tokens"] = prompt
-    if isinstance(completion, int):
-        usage["completion_tokens"] = completion
-    if isinstance(prompt, int) and isinstance(completion, int):
-        usage["total_tokens"] = prompt + completion
-    return usage
+_STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
+         "refusal": "content_filter"}
 
 
-def _read_events(events: list[dict[str, Any]]):
-    text, served, raw_usage = [], None, {}
+def _read_events(events: list[dict[str, Any]]) -> Answer:
+    text, thinking, served, raw_usage, stop = [], [], None, {}, None
     for event in events:
         kind = event.get("type")
         if kind == "message_start":
@@ -101,6 +95,10 @@ def _read_events(events: list[dict[str, Any]]):
             delta = event.get("delta") or {}
             if delta.get("type") == "text_delta":
                 text.append(delta.get("text", ""))
+            elif delta.get("type") == "thinking_delta":
+                thinking.append(delta.get("thinking", ""))
         elif kind == "message_delta":
             raw_usage.update(event.get("usage") or {})
-    return "".join(text), served, None, _usage(raw_usage) if raw_usage else None
+            stop = (event.get("delta") or {}).get("stop_reason") or stop
+    return Answer("".join(text), served, None, messages_usage(raw_usage) if raw_usage else None,
+                  "".join(thinking) or None, _STOP.get(stop))

@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 import httpx2
 
 from audit.schema.evidence import ChatRequest
+from audit.schema.usage import Usage
 from audit.providers.errors import TransientError
 from audit.providers.transport import Transport
 
-__all__ = ["ChatProvider", "WireCall", "Reply", "sse_json", "optional_fields"]
+__all__ = ["ChatProvider", "WireCall", "Reply", "Answer", "sse_json", "optional_fields"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,18 @@ class WireCall:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What a dialect reads from a reply body: the answer text, who served it, and the typed usage."""
+
+    text: str | None
+    served_model: str | None = None
+    system_fingerprint: str | None = None
+    usage: Usage | None = None
+    reasoning_text: str | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """A successful call, read into the fields an Exchange records."""
 
@@ -35,10 +48,12 @@ class Reply:
     text: str | None
     served_model: str | None
     system_fingerprint: str | None
-    usage: dict[str, Any] | None
+    usage: Usage | None
     attempts: int
     started_at: dt.datetime
     elapsed_ms: float
+    reasoning_text: str | None = None
+    finish_reason: str | None = None
 
 
 class ChatProvider(ABC):
@@ -65,9 +80,8 @@ class ChatProvider(ABC):
         """The call for `request`; raises Unsupported when the dialect cannot express it."""
 
     @abstractmethod
-    def read(self, body: dict[str, Any], request: ChatRequest, streamed: bool
-             ) -> tuple[str | None, str | None, str | None, dict[str, Any] | None]:
-        """(text, served model, system fingerprint, usage with OpenAI's key names) from a reply body."""
+    def read(self, body: dict[str, Any], request: ChatRequest, streamed: bool) -> Answer:
+        """The answer in a reply body, its usage read from this dialect's fields."""
 
     @abstractmethod
     async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
@@ -78,9 +92,10 @@ class ChatProvider(ABC):
         result = await self.transport.post(call.path, call.body,
                                            stream=self.read_stream if call.stream else None)
         streamed = call.stream and "stream" in result.body
-        text, served, fingerprint, usage = self.read(result.body, request, streamed)
-        return Reply(result.status, result.body, text, served, fingerprint, usage, result.attempts,
-                     result.started_at, result.elapsed_ms)
+        answer = self.read(result.body, request, streamed)
+        return Reply(result.status, result.body, answer.text, answer.served_model, answer.system_fingerprint,
+                     answer.usage, result.attempts, result.started_at, result.elapsed_ms,
+                     answer.reasoning_text, answer.finish_reason)
 
 
 def sse_json(data: str, what: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import httpx2
 
 from audit.schema.evidence import ChatRequest
-from audit.providers.base import ChatProvider, WireCall, optional_fields, sse_json
+from audit.schema.usage import chat_usage
+from audit.providers.base import Answer, ChatProvider, WireCall, optional_fields, sse_json
 from audit.providers.errors import TransientError, Unsupported
 
 __all__ = ["OpenAIChat"]
@@ -45,15 +46,21 @@ class OpenAIChat(ChatProvider):
     def read(self, body, request, streamed):
         if streamed:
             chunks = body["stream"]
-            text = "".join(_delta_text(c) for c in chunks)
+            text = "".join(_delta_text(c, "content") for c in chunks)
+            reasoning = "".join(_delta_text(c, "reasoning_content") for c in chunks)
             served = next((c["model"] for c in chunks if isinstance(c.get("model"), str) and c["model"]), None)
             fingerprints = [c["system_fingerprint"] for c in chunks if c.get("system_fingerprint")]
             usages = [c["usage"] for c in chunks if isinstance(c.get("usage"), dict)]
-            return text, served, fingerprints[-1] if fingerprints else None, usages[-1] if usages else None
+            finishes = [f for c in chunks for f in [_finish(c)] if f]
+            return Answer(text, served, fingerprints[-1] if fingerprints else None,
+                          chat_usage(usages[-1]) if usages else None, reasoning or None,
+                          finishes[-1] if finishes else None)
         choices = body.get("choices") or [{}]
         message = choices[0].get("message") or {}
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
-        return message.get("content"), body.get("model"), body.get("system_fingerprint"), usage
+        usage = chat_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None
+        reasoning = message.get("reasoning_content")
+        return Answer(message.get("content"), body.get("model"), body.get("system_fingerprint"), usage,
+                      reasoning if isinstance(reasoning, str) and reasoning else None, _finish(body))
 
     async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         chunks: list[dict[str, Any]] = []
@@ -67,9 +74,15 @@ class OpenAIChat(ChatProvider):
         raise TransientError("the stream ended before [DONE]")
 
 
-def _delta_text(chunk: dict[str, Any]) -> str:
+def _finish(body: dict[str, Any]) -> str | None:
+    choices = body.get("choices") or []
+    reason = choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+    return reason if isinstance(reason, str) else None
+
+
+def _delta_text(chunk: dict[str, Any], field: str) -> str:
     choices = chunk.get("choices") or []
     if not choices:
         return ""
-    content = (choices[0].get("delta") or {}).get("content")
+    content = (choices[0].get("delta") or {}).get(field)
     return content if isinstance(content, str) else ""

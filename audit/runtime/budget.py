@@ -6,7 +6,8 @@ characters plus a few per message; its output is `estimated_output_tokens`, else
 rounds (up to its `max_calls()`) are estimated at the average of its first round.
 
 While running, each call reserves its estimate before it is sent and settles with the usage the
-server reports (the estimate when it reports none). A call that would take the run past a cap is
+server reports (the estimate when it reports none). A call that was not answered (rejected with
+an error status, or never sent) is not billed: it settles at zero tokens and zero cost. A call that would take the run past a cap is
 not sent; calls already in flight finish and are recorded. Caps count this invocation only.
 """
 
@@ -15,10 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext
 from audit.schema.evidence import Exchange
+from audit.schema.usage import Usage
 
 __all__ = ["Prices", "Caps", "ProbePlan", "Plan", "Budget", "estimate_call", "plan_probe"]
 
@@ -137,13 +138,12 @@ class Budget:
         self.cost += self._cost(est_in, est_out)
         return True
 
-    def settle(self, estimate: tuple[int, int], usage: dict[str, Any] | None) -> None:
-        """Replace a call's reservation with what the server reports it used."""
+    def settle(self, estimate: tuple[int, int], usage: Usage | None, *, answered: bool = True) -> None:
+        """Replace a call's reservation with what the server reports it used (nothing if unanswered)."""
         est_in, est_out = estimate
-        real_in, real_out = est_in, est_out
-        if usage:
-            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-            real_in = prompt if isinstance(prompt, int) else est_in
-            real_out = completion if isinstance(completion, int) else est_out
+        real_in, real_out = (est_in, est_out) if answered else (0, 0)
+        if answered and usage is not None:
+            real_in = usage.input_tokens if usage.input_tokens is not None else est_in
+            real_out = usage.output_tokens if usage.output_tokens is not None else est_out
         self.tokens += (real_in + real_out) - (est_in + est_out)
         self.cost += self._cost(real_in, real_out) - self._cost(est_in, est_out)

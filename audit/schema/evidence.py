@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from audit.schema.base import Strict
+from audit.schema.usage import Usage
 
 __all__ = ["Message", "ChatRequest", "Exchange", "Operation"]
 
@@ -56,4 +57,8 @@ class Exchange(Strict):
     elapsed_ms: float
     served_model: str | None = None
     system_fingerprint: str | None = None
-    usage: dict[str, Any] | None = None
+    usage: Usage | None = Field(default=None, description="the typed usage record, read by the provider")
+    reasoning_text: str | None = Field(default=None, description="visible reasoning returned apart from the "
+                                                                 "answer (reasoning_content, thinking blocks)")
+    finish_reason: str | None = Field(default=None, description="why generation stopped, in OpenAI's terms "
+                                                                "(stop, length, …)")

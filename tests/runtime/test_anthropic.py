@@ -35,8 +35,9 @@ def test_messages_call_maps_system_and_reads_usage():
                             "messages": [{"role": "user", "content": "who are you"}]}
     assert reply.text == "echo: who are you | system=be brief"
     assert reply.served_model == "claude-test-20250101"
-    assert reply.usage["input_tokens"] == reply.usage["prompt_tokens"] == 10
-    assert reply.usage["total_tokens"] == reply.usage["prompt_tokens"] + reply.usage["completion_tokens"]
+    assert reply.usage.input_tokens == reply.usage.raw["input_tokens"] == 10
+    assert reply.usage.output_tokens == reply.usage.visible_output_tokens == reply.usage.raw["output_tokens"]
+    assert reply.usage.reasoning_tokens is None
 
 
 def test_count_tokens_uses_its_endpoint():
@@ -44,7 +45,7 @@ def test_count_tokens_uses_its_endpoint():
         reply = send(server, request(op="count_tokens"))
     assert server.requests[0]["path"] == "/v1/messages/count_tokens"
     assert "max_tokens" not in server.requests[0]["body"]
-    assert reply.usage == {"prompt_tokens": 7, "input_tokens": 7} and reply.text is None
+    assert reply.usage.input_tokens == 7 and reply.usage.output_tokens is None and reply.text is None
 
 
 def test_streamed_messages_are_assembled():
@@ -53,7 +54,7 @@ def test_streamed_messages_are_assembled():
     assert server.requests[0]["body"]["stream"] is True
     assert reply.text == "echo: who are you | system=be brief"
     assert reply.served_model == "claude-test"
-    assert reply.usage["prompt_tokens"] == 10 and reply.usage["completion_tokens"] == 7
+    assert reply.usage.input_tokens == 10 and reply.usage.output_tokens == 7
 
 
 def test_streamed_messages_cut_short_are_retried():

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from audit.schema.usage import Usage
+
 from audit.runtime.budget import Budget, Caps, Prices, estimate_call
 from audit.core.errors import InputError
 from audit.runtime.evidence import EvidenceLog, has_response, latest, scrub
@@ -81,6 +83,13 @@ def test_public_endpoint_and_target(monkeypatch):
     assert "must not carry credentials" in str(caught.value)
 
 
+def test_a_rejected_call_costs_nothing():
+    budget = Budget(Caps(), Prices(1.0, 2.0))
+    assert budget.reserve((100, 50)) and budget.tokens == 150
+    budget.settle((100, 50), None, answered=False)
+    assert budget.calls == 1 and budget.tokens == 0 and budget.cost == 0
+
+
 def test_estimates_and_caps():
     call = PlannedCall("k", ChatRequest(messages=[Message(role="user", content="x" * 40)], max_tokens=50))
     assert estimate_call(call) == (14, 50)
@@ -88,7 +97,7 @@ def test_estimates_and_caps():
     assert estimate_call(counting) == (0, 0)
     budget = Budget(Caps(max_calls=3, max_tokens=1000), Prices(1.0, 2.0))
     assert budget.reserve((100, 50)) and budget.tokens == 150
-    budget.settle((100, 50), {"prompt_tokens": 10, "completion_tokens": 5})
+    budget.settle((100, 50), Usage.model_validate({"prompt_tokens": 10, "completion_tokens": 5}))
     assert budget.tokens == 15 and budget.cost == pytest.approx(20e-6)
     assert budget.reserve((900, 100)) is False and budget.stopped.startswith("max-tokens")
     assert budget.reserve((1, 1)) is False  # stays stopped

@@ -14,7 +14,7 @@ reference = pytest.importorskip("audit.reference.server")
 def probe(tmp_path, name, **params):
     params.setdefault("prompts", [f"tell me about topic {i}" for i in range(8)])
     path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"id": name, "kind": "identity", "description": "answers",
+    path.write_text(yaml.safe_dump({"id": name, "kind": "echo", "description": "answers",
                                     "parameters": {"expect_echo": False, **params}}))
     return str(path)
 
@@ -62,5 +62,5 @@ def test_anthropic_messages_and_count_tokens_against_the_reference(fixtures, tmp
     assert paths == ["/v1/messages", "/v1/messages/count_tokens"]
     lines = [json.loads(x) for x in (tmp_path / "out/runs/anth/evidence.jsonl").read_text().splitlines()]
     by_probe = {ex["probe_id"]: ex for ex in lines}
-    assert "Reference" in by_probe["msgs"]["text"] and by_probe["msgs"]["usage"]["prompt_tokens"] > 0
-    assert by_probe["count"]["usage"]["prompt_tokens"] > 0
+    assert "Reference" in by_probe["msgs"]["text"] and by_probe["msgs"]["usage"]["input_tokens"] > 0
+    assert by_probe["count"]["usage"]["input_tokens"] > 0

@@ -16,7 +16,7 @@ KEY = "sk-test-PLANTED-SECRET-123"
 def probe_file(tmp_path, name, **params):
     params.setdefault("prompts", ["alpha", "beta", "gamma"])
     path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"id": name, "kind": "identity", "description": "echo test",
+    path.write_text(yaml.safe_dump({"id": name, "kind": "echo", "description": "echo test",
                                     "parameters": params}))
     return str(path)
 
@@ -56,7 +56,7 @@ def test_run_fills_probe_indicators_and_writes_the_run_folder(fixtures, tmp_path
     assert len(lines) == 6 == len(server.requests)
     first = lines[0]
     assert first["served_model"] == "echo-1-served" and first["system_fingerprint"] == "fp_loop"
-    assert first["usage"]["total_tokens"] > 0 and first["attempts"] == 1 and first["ok"]
+    assert first["usage"]["raw"]["total_tokens"] > 0 and first["usage"]["input_tokens"] > 0 and first["attempts"] == 1 and first["ok"]
     assert first["wire_request"]["stream_options"] == {"include_usage": True}
     spec = json.loads((folder / "run.json").read_text())
     assert spec["probes"][0]["id"] == "echo" and spec["record"]["sha256"]

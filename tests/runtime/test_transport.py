@@ -56,7 +56,7 @@ def test_plain_chat_reads_text_model_fingerprint_and_usage():
         reply = send(server, chat("hi there", temperature=0, seed=7, max_tokens=5))
     assert reply.status == 200 and reply.text == "echo: hi there" and reply.attempts == 1
     assert reply.served_model == "m1-2025" and reply.system_fingerprint == "fp_loop"
-    assert reply.usage["prompt_tokens"] == 7
+    assert reply.usage.input_tokens == 7
     sent = server.requests[0]
     assert sent["path"] == "/v1/chat/completions"
     assert sent["body"] == {"model": "m1", "messages": [{"role": "user", "content": "hi there"}],
@@ -122,7 +122,7 @@ def test_retries_run_out():
 def test_streaming_joins_text_and_reads_the_usage_chunk():
     with Loopback() as server:
         reply = send(server, chat("stream me", stream=True))
-    assert reply.text == "echo: stream me" and reply.usage["completion_tokens"] == 3
+    assert reply.text == "echo: stream me" and reply.usage.output_tokens == 3
     assert reply.served_model == "m1" and reply.system_fingerprint == "fp_loop"
     body = server.requests[0]["body"]
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}

@@ -45,7 +45,7 @@ def test_plans_base_and_probe_together_then_stops_on_a_clear_match():
     assert probe.next_calls(target(), done) == []
     found = by_check(probe.evaluate(target("cl100k_base", 100277, model="gpt-4"), done))
     assert set(found) == {"tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
-                          "served-model-substitution"}
+                          "prompt-billing", "reasoning-tokens", "served-model-substitution"}
     assert all(f.kind == "tokenizer" for f in found.values())
     assert found["tokenizer-match"].outcome == "pass"
     assert found["tokenizer-match"].values["observed_class"] == "cl100k_base"

@@ -11,6 +11,7 @@ from audit.probes.drift.alarm import audit_level, permutations_for, rule_text
 from audit.probes.drift.compare import DriftSettings, compare
 from audit.probes.drift.report import TEST_TITLES, DriftReport
 from audit.probes.drift.samples import samples_from
+from audit.probes.drift.values import BEHAVIOUR_CHECK, FINGERPRINT_CHECK
 
 if TYPE_CHECKING:
     from audit.probes.base import ProbeKind, TargetContext
@@ -74,7 +75,7 @@ def _fingerprint_message(report: DriftReport) -> str:
 def report_of(findings: Sequence[Finding]) -> DriftReport | None:
     """The drift report a behaviour-stable finding carries, if any."""
     for finding in findings:
-        if finding.kind == "drift" and finding.check == "behaviour-stable" and "verdict" in finding.values:
+        if finding.kind == "drift" and finding.check == BEHAVIOUR_CHECK and "verdict" in finding.values:
             return DriftReport.model_validate(finding.values)
     return None
 
@@ -86,7 +87,7 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     cur_samples = samples_from(current, probe.id)
     if not base_samples:
         note = f"The baseline holds no usable answers of probe {probe.id}."
-        return [make("behaviour-stable", "not_available", note), make("fingerprint-stable", "not_available", note)]
+        return [make(BEHAVIOUR_CHECK, "not_available", note), make(FINGERPRINT_CHECK, "not_available", note)]
     report = compare(base_samples, cur_samples, settings_for(probe, target), probe.expected_answers())
     report = report.model_copy(update={
         "current_calls": len(current),
@@ -94,17 +95,17 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     ids = [s.exchange_id for s in cur_samples]
     values = report.model_dump(mode="json")
     if report.verdict == "inconclusive":
-        behaviour = make("behaviour-stable", "not_available",
+        behaviour = make(BEHAVIOUR_CHECK, "not_available",
                          "Too few answers in both runs for the same prompts to test for drift.", values, ids)
     else:
         outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report) else "fail")
-        behaviour = make("behaviour-stable", outcome, _behaviour_message(report), values, ids)
+        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report), values, ids)
     fp = report.fingerprint
     fp_values = fp.model_dump(mode="json")
     if not fp.observed:
-        fingerprint = make("fingerprint-stable", "not_available",
+        fingerprint = make(FINGERPRINT_CHECK, "not_available",
                            "The API reported neither a model name nor a system_fingerprint.", fp_values, ids)
     else:
-        fingerprint = make("fingerprint-stable", "fail" if fp.changed else "pass", _fingerprint_message(report),
+        fingerprint = make(FINGERPRINT_CHECK, "fail" if fp.changed else "pass", _fingerprint_message(report),
                            fp_values, ids)
     return [behaviour, fingerprint]

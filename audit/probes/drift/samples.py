@@ -75,11 +75,6 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.match(normalise_answer(text).replace("\u2019", "'")))
 
 
-def _int(usage: dict | None, name: str) -> int | None:
-    value = (usage or {}).get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def sample_of(exchange: Exchange) -> DriftSample | None:
     """The sample an exchange gives, or None when it failed or is not a drift call."""
     parsed = split_key(exchange.key)
@@ -87,8 +82,8 @@ def sample_of(exchange: Exchange) -> DriftSample | None:
         return None
     mode, prompt_id, _ = parsed
     return DriftSample(prompt_id=prompt_id, mode=mode, text=exchange.text,
-                       completion_tokens=_int(exchange.usage, "completion_tokens"),
-                       prompt_tokens=_int(exchange.usage, "prompt_tokens"),
+                       completion_tokens=exchange.usage.output_tokens if exchange.usage else None,
+                       prompt_tokens=exchange.usage.input_tokens if exchange.usage else None,
                        served_model=exchange.served_model, fingerprint=exchange.system_fingerprint,
                        exchange_id=exchange.id)
 

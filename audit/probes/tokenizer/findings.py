@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from audit.probes.tokenizer.artifact import Design, DesignClass
 from audit.probes.tokenizer.identify import Identification
 
-__all__ = ["Verdict", "declared_class", "check_tokenizer_match", "check_vocab", "check_overhead",
-           "check_billing", "check_substitution"]
+__all__ = ["Verdict", "Completion", "declared_class", "check_tokenizer_match", "check_vocab", "check_overhead",
+           "check_billing", "check_prompt_billing", "constant_factor", "most_tokens", "check_substitution"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def _observed(ident: Identification) -> str:
     return f"{ident.class_id} ({', '.join(ident.members)})" if ident.class_id else "an unknown tokenizer"
 
 
-def check_tokenizer_match(design: Design, ident: Identification, declared: str | None) -> Verdict:
+def check_tokenizer_match(design: Design, ident: Identification, declared: str | None,
+                          factor: float | None = None) -> Verdict:
     if not declared:
         return Verdict("not_available", "no tokenizer declared", {})
     cls = declared_class(design, declared)
@@ -62,6 +63,10 @@ def check_tokenizer_match(design: Design, ident: Identification, declared: str |
         return Verdict("not_available", f"declared tokenizer {declared!r} is not in the reference catalog", values)
     if ident.class_id == cls.id:
         return Verdict("pass", f"counts match the declared tokenizer {declared!r} ({cls.id})", values)
+    if factor is not None:
+        return Verdict("pass", f"counts are the declared tokenizer {declared!r} ({cls.id}) times {factor:.2f}: "
+                               "the same tokenizer, billed high (see prompt billing)",
+                       {**values, "prompt_billing_factor": round(factor, 3)})
     return Verdict("fail", f"declared {declared!r} ({cls.id}) but counts match {_observed(ident)}", values)
 
 
@@ -111,22 +116,101 @@ def check_overhead(cls: DesignClass | None, overhead: int | None, *, pass_excess
                             "a hidden prompt is likely injected", values)
 
 
-def check_billing(pairs: Sequence[tuple[int, int]], *, slack_tokens: int, pass_pct: float,
+@dataclass(frozen=True)
+class Completion:
+    """One answered call as the billing check sees it.
+
+    reported: output tokens the API billed; reasoning: the reasoning tokens it reported (None: not
+    reported); cap: the request's output cap; canonical/most: the fewest and the most tokens the
+    returned text (visible answer, plus returned reasoning text when no reasoning count is
+    reported) can take in the identified tokenizer.
+    """
+
+    reported: int
+    reasoning: int | None
+    cap: int | None
+    canonical: int
+    most: int
+
+
+def most_tokens(text: str) -> int:
+    """The most tokens any generation of `text` can take: one per UTF-8 byte (byte-level BPE, and
+    SentencePiece's byte fallback), plus one for a SentencePiece dummy prefix. Generation need not be
+    canonical, so this, not the canonical count, bounds an honest count from above."""
+    return len(text.encode("utf-8")) + 1 if text else 0
+
+
+def check_billing(completions: Sequence[Completion], *, slack_tokens: int, pass_pct: float,
                   partial_pct: float) -> Verdict:
-    """pairs: (reported completion_tokens, tokens the identified tokenizer counts in the returned text)."""
-    if not pairs:
-        return Verdict("not_available", "no completion with both text and completion_tokens", {})
-    reported = sum(p[0] for p in pairs)
-    counted = sum(p[1] for p in pairs)
-    diff = reported - counted
-    pct = diff / counted * 100 if counted else (0.0 if diff == 0 else 100.0)
-    values = {"reported_completion_tokens": reported, "counted_completion_tokens": counted,
-              "billing_difference_tokens": diff, "billing_difference_pct": round(pct, 2), "completions": len(pairs)}
-    allowed = slack_tokens * len(pairs)
-    if abs(diff) <= allowed or abs(pct) <= pass_pct:
-        return Verdict("pass", f"completion_tokens {reported} vs {counted} counted ({pct:+.1f}%)", values)
-    outcome = "partial" if abs(pct) <= partial_pct else "fail"
-    return Verdict(outcome, f"completion_tokens {reported} but the text counts {counted} ({pct:+.1f}%)", values)
+    """Reported output tokens against what the returned text can honestly have cost.
+
+    Over-billing is shown only where it is provable from outside: a count above the cap the request
+    set, or visible tokens (output − reported reasoning) above the most the text could take. Between
+    the canonical count (a lower bound) and that upper bound the counts are consistent; the values
+    say how far above canonical they are. The factor is reported / canonical.
+    """
+    if not completions:
+        return Verdict("not_available", "no completion with both text and output tokens", {})
+    reported = sum(c.reported for c in completions)
+    visible = sum(c.reported - (c.reasoning or 0) for c in completions)
+    canonical = sum(c.canonical for c in completions)
+    most = sum(c.most for c in completions)
+    over_cap = [c for c in completions if c.cap is not None and c.reported > c.cap + slack_tokens]
+    allowed = slack_tokens * len(completions)
+    above = visible - canonical
+    pct = above / canonical * 100 if canonical else (0.0 if above == 0 else 100.0)
+    values = {"reported_completion_tokens": reported, "reported_visible_tokens": visible,
+              "reported_reasoning_tokens": sum(c.reasoning or 0 for c in completions),
+              "counted_completion_tokens": canonical, "most_completion_tokens": most,
+              "billing_difference_tokens": above, "billing_difference_pct": round(pct, 2),
+              "billing_factor": round(visible / canonical, 3) if canonical else None,
+              "over_cap_completions": len(over_cap), "completions": len(completions)}
+    factor = f"{visible / canonical:.2f}x the canonical count" if canonical else "no canonical count"
+    if over_cap:
+        worst = max(over_cap, key=lambda c: c.reported - c.cap)
+        return Verdict("fail", f"over-billing: {len(over_cap)} of {len(completions)} completions report more "
+                               f"output tokens than the cap the request set (e.g. {worst.reported} > {worst.cap}); "
+                               f"visible counts are {factor}", values)
+    if visible > most + allowed:
+        return Verdict("fail", f"over-billing: {visible} visible output tokens reported, more than the returned "
+                               f"text could take ({most} at most; {factor})", values)
+    if above < -allowed and abs(pct) > pass_pct:
+        outcome = "partial" if abs(pct) <= partial_pct else "fail"
+        return Verdict(outcome, f"output tokens {visible} below the {canonical} the returned text needs "
+                                f"({pct:+.1f}%)", values)
+    if abs(above) <= allowed or abs(pct) <= pass_pct:
+        return Verdict("pass", f"output tokens {visible} vs {canonical} counted ({pct:+.1f}%)", values)
+    return Verdict("pass", f"consistent: {visible} visible output tokens lie between the canonical {canonical} "
+                           f"and the most the text could take ({most}); {pct:+.1f}% above canonical, which "
+                           "non-canonical generation explains", values)
+
+
+def constant_factor(cls: DesignClass, observed: dict[str, int], tolerance: int) -> float | None:
+    """The factor f when every observed delta is the class's expected delta times f (within rounding
+    and `tolerance`), measured on at least two probes of different shape; None otherwise.
+
+    A constant-factor inflation of the declared tokenizer's counts keeps the ratio between probes;
+    a different tokenizer changes it, so two probes tell the two apart.
+    """
+    shared = [p for p in observed if cls.expected.get(p)]
+    if len(shared) < 2:
+        return None
+    factor = sum(observed[p] for p in shared) / sum(cls.expected[p] for p in shared)
+    if all(abs(observed[p] - factor * cls.expected[p]) <= 1 + tolerance for p in shared):
+        return factor
+    return None
+
+
+def check_prompt_billing(ident: Identification, declared: DesignClass | None, factor: float | None) -> Verdict:
+    """Are prompt tokens billed as the tokenizer counts them, or inflated by a constant factor?"""
+    if factor is not None and declared is not None:
+        values = {"prompt_billing_factor": round(factor, 3), "declared_class": declared.id}
+        return Verdict("fail", f"prompt over-billing: prompt tokens are {factor:.2f}x what {declared.id} "
+                               "counts (the same factor on every probe text)", values)
+    if ident.class_id is not None:
+        return Verdict("pass", f"prompt tokens are counted as {ident.class_id} counts them",
+                       {"prompt_billing_factor": 1.0})
+    return Verdict("not_available", "tokenizer not identified, so prompt counts cannot be checked", {})
 
 
 def check_substitution(design: Design, ident: Identification, names: Sequence[str | None],

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from audit.probes.registry import check_title, declared_checks
 from audit.probes.section_rows import by_probe, check_row, exchange_ids
+from audit.probes.tokenizer.values import (COMPLETION_BILLING, HIDDEN_OVERHEAD, PROMPT_BILLING, REASONING_TOKENS,
+                                           SERVED_MODEL_SUBSTITUTION, TOKENIZER_MATCH, VOCAB_CONSISTENT)
 from audit.schema.section import CheckRow, Section
 from audit.schema.finding import Finding
 
 __all__ = ["TokenizerSection", "Fact", "tokenizer_sections"]
 
-CHECKS = ("tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
-          "served-model-substitution")
-TITLES = {"tokenizer-match": "Declared tokenizer vs observed", "vocab-consistent": "Declared vocabulary size",
-          "hidden-overhead": "Hidden per-request overhead", "completion-billing": "Completion billing",
-          "served-model-substitution": "Served-model substitution"}
+KIND = "tokenizer"
 
 
 @dataclass(frozen=True)
@@ -49,18 +48,18 @@ def _nearest(values: dict, limit: int = 3) -> str:
 
 def _measure(f: Finding) -> str:
     v = f.values
-    if f.check == "tokenizer-match":
+    if f.check == TOKENIZER_MATCH:
         if "declared" not in v:
             return f"none declared; observed {v.get('observed_class', 'unknown')}"
         declared = v["declared"] + (f" (class {v['declared_class']})" if v.get("declared_class") else
                                     " (not in the catalog)")
         return f"declared {declared}; observed {v.get('observed_class', 'unknown')}"
-    if f.check == "vocab-consistent":
+    if f.check == VOCAB_CONSISTENT:
         if "declared_vocabulary_size" not in v:
             return "none declared"
         sizes = " / ".join(f"{s:,}" for s in v.get("observed_vocab_sizes") or []) or "unknown"
         return f"declared {v['declared_vocabulary_size']:,}; observed class has {sizes}"
-    if f.check == "hidden-overhead":
+    if f.check == HIDDEN_OVERHEAD:
         if v.get("overhead_tokens") is None:
             return "not measured"
         text = f"{_tokens(v['overhead_tokens'])} per request"
@@ -68,14 +67,29 @@ def _measure(f: Finding) -> str:
             known = v["known_template_overhead"][v["matched_template"]]
             text += f"; {v['matched_template']} template {known}, unexplained {v['excess_tokens']:+,}"
         return text
-    if f.check == "completion-billing":
+    if f.check == COMPLETION_BILLING:
         if "reported_completion_tokens" not in v:
             return "not checked"
         n = v["completions"]
-        return (f"reported {v['reported_completion_tokens']:,}, counted {v['counted_completion_tokens']:,} "
+        text = (f"reported {v['reported_completion_tokens']:,}, counted {v['counted_completion_tokens']:,} "
                 f"over {n} completion{'s' if n != 1 else ''}: {v['billing_difference_tokens']:+,} tokens "
                 f"({v['billing_difference_pct']:+.1f}%)")
-    if f.check == "served-model-substitution":
+        if v.get("reported_reasoning_tokens"):
+            text += f"; {v['reported_reasoning_tokens']:,} of them reasoning"
+        if "most_completion_tokens" in v:
+            text += f"; the text could take at most {v['most_completion_tokens']:,}"
+        if v.get("over_cap_completions"):
+            text += f"; {v['over_cap_completions']} over the request's cap"
+        return text
+    if f.check == PROMPT_BILLING:
+        factor = v.get("prompt_billing_factor")
+        return f"{factor:.2f}x the tokenizer's count" if factor is not None else "not checked"
+    if f.check == REASONING_TOKENS:
+        means = v.get("mean_reasoning_tokens") or {}
+        if not means:
+            return "none reported" + (f" (effort {', '.join(v['efforts'])})" if v.get("efforts") else "")
+        return "mean " + ", ".join(f"{e}: {m:g}" for e, m in means.items())
+    if f.check == SERVED_MODEL_SUBSTITUTION:
         if not v.get("named_model"):
             return "no model name to compare"
         named = f"{v['named_model']} → {v['named_class']}" if v.get("named_class") else \
@@ -89,7 +103,8 @@ def _facts(v: dict) -> list[Fact]:
     if "observed_class" not in v:
         return []
     status = v.get("status")
-    observed = v["observed_class"] if status == "match" else \
+    observed = v["observed_class"] if status == "match" or v.get("prompt_billing_factor") or \
+        v.get("count_ratio") else \
         ("ambiguous: more than one class fits" if status == "ambiguous" else "unknown: no catalog class fits")
     facts = [Fact("Observed tokenizer", observed)]
     if v.get("members"):
@@ -101,6 +116,9 @@ def _facts(v: dict) -> list[Fact]:
         facts.append(Fact("Probe text counted", deltas))
     if v.get("nearest"):
         facts.append(Fact("Nearest classes" if status == "match" else "Nearest classes (no match)", _nearest(v)))
+    if v.get("count_ratio"):
+        facts.append(Fact("Tokens per reference token", ", ".join(f"{k}: {r:g}" for k, r in v["count_ratio"].items()
+                                                                 if r is not None)))
     if v.get("calls"):
         facts.append(Fact("Calls used", str(v["calls"])))
     return facts
@@ -113,6 +131,12 @@ def _summary(checks: dict[str, Finding]) -> str:
     gap = min((v.get("design_gap") or {}).values(), default=None)
     apart = f" The probe text keeps every catalog class at least {_tokens(gap)} apart." if gap else ""
     calls = v.get("calls", "?")
+    if v.get("prompt_billing_factor"):
+        return (f"The API counts tokens like {v['observed_class']}, times {v['prompt_billing_factor']:.2f} "
+                f"(identified in {calls} calls).{apart}")
+    if v.get("count_ratio"):
+        return (f"The API counts with {v['observed_class']}, which matches no published tokenizer; the facts give "
+                f"its counts per token of the nearest reference tokenizers.{apart}")
     if v.get("status") == "match":
         return (f"The API counts tokens like {v['observed_class']} (identified in {calls} calls from the "
                 f"difference of two prompt token counts).{apart}")
@@ -125,9 +149,9 @@ def _summary(checks: dict[str, Finding]) -> str:
 def tokenizer_sections(findings: Iterable[Finding]) -> list[Section]:
     """One card section per tokenizer probe instance found among `findings`."""
     sections = []
-    for probe_id, checks in by_probe(findings, "tokenizer").items():
-        ordered = [checks[c] for c in CHECKS if c in checks]
-        rows = [check_row(f, TITLES[f.check], _measure(f)) for f in ordered]
+    for probe_id, checks in by_probe(findings, KIND).items():
+        ordered = [checks[c] for c in declared_checks(KIND) if c in checks]
+        rows = [check_row(f, check_title(KIND, f.check), _measure(f)) for f in ordered]
         data = TokenizerSection(_summary(checks), _facts(ordered[0].values if ordered else {}), rows,
                                 exchange_ids(ordered))
         sections.append(Section(title=f"Tokenizer integrity ({probe_id})", partial="tokenizer.html", data=data,

@@ -1,12 +1,16 @@
 """A test-only probe kind: asks the endpoint to echo prompts and checks the echoes.
 
-It registers as kind `identity` only inside the runtime tests (and the subprocess launcher), so
-its findings fit the Finding schema; the package never sees it.
+It registers itself as kind `echo`, with its own declaration (echo-def.yaml beside this file),
+only inside the runtime tests (and the subprocess launcher); the package never sees it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from audit.probes import registry
 from audit.probes.base import PlannedCall, ProbeKind
+from audit.probes.declaration import load_declaration
 from audit.schema.base import Strict
 from audit.schema.evidence import ChatRequest, Message
 from audit.schema.finding import Finding
@@ -17,14 +21,13 @@ class EchoParams(Strict):
     rounds: int = 1
     stream: bool = False
     op: str = "chat"
-    check: str = "echo-consistent"
     fail_plan: bool = False
     fail_evaluate: bool = False
     expect_echo: bool = True  # False: any non-empty answer passes (servers that do not echo)
 
 
 class EchoProbe(ProbeKind):
-    kind = "identity"
+    kind = "echo"
     Params = EchoParams
 
     def _calls(self, round_no: int) -> list[PlannedCall]:
@@ -53,15 +56,20 @@ class EchoProbe(ProbeKind):
             if not ex.ok:
                 return False
             if self.params.op == "count_tokens":
-                return bool(ex.usage and ex.usage.get("prompt_tokens"))
+                return bool(ex.usage and ex.usage.input_tokens)
             reply = ex.text or ""
             return reply.startswith(f"echo: {text}") if self.params.expect_echo else bool(reply.strip())
         good = [k for k, text in expected.items() if answered(k, text)]
         outcome = "pass" if len(good) == len(expected) else "fail"
-        return [Finding(probe_id=self.id, kind="identity", check=self.params.check, outcome=outcome,
+        return [Finding(probe_id=self.id, kind=self.kind, check="echo-consistent", outcome=outcome,
                         message=f"{len(good)} of {len(expected)} prompts echoed",
                         values={"echoed": len(good), "expected": len(expected)},
                         exchanges=sorted(done[k].id for k in expected))]
 
     def max_calls(self) -> int:
         return len(self.params.prompts) * self.params.rounds
+
+
+def register_echo() -> type[EchoProbe]:
+    """Make kind `echo` known to the registry (undo with `registry.unregister("echo")`)."""
+    return registry.register(EchoProbe, load_declaration(Path(__file__).with_name("echo-def.yaml")))

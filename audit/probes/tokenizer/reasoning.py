@@ -1,0 +1,70 @@
+"""The reasoning-token consistency check (pure): are the hidden reasoning tokens an API reports
+consistent with what was asked?
+
+Reported reasoning tokens cannot be verified from outside, so this is a consistency check only:
+zero at effort `none`, never more than the output tokens they are part of or the cap the request
+set, and (when calls at several efforts were made) not shrinking as the effort grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audit.probes.tokenizer.findings import Verdict
+from audit.schema.evidence import Exchange
+
+__all__ = ["EFFORT_ORDER", "effort_of", "check_reasoning_tokens"]
+
+EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
+def effort_of(exchange: Exchange) -> str | None:
+    """The reasoning effort a call asked for, read from the body as sent (Chat or Responses shape)."""
+    wire = exchange.wire_request or {}
+    effort = wire.get("reasoning_effort")
+    if effort is None and isinstance(wire.get("reasoning"), dict):
+        effort = wire["reasoning"].get("effort")
+    return effort if isinstance(effort, str) else None
+
+
+def check_reasoning_tokens(exchanges: Sequence[Exchange]) -> Verdict:
+    answered = [ex for ex in exchanges if ex.ok and ex.request.op == "chat" and ex.usage is not None]
+    efforts = sorted({e for ex in answered if (e := effort_of(ex))}, key=_rank)
+    reported = [ex for ex in answered if ex.usage.reasoning_tokens is not None]
+    values: dict = {"efforts": efforts, "calls": len(answered), "calls_reporting_reasoning": len(reported)}
+    if not reported:
+        if efforts == ["none"]:
+            return Verdict("pass", "consistency check: no reasoning tokens reported at effort none", values)
+        why = f"at effort {', '.join(efforts)}" if efforts else "and no reasoning effort was asked"
+        return Verdict("not_available", f"the API reports no reasoning tokens {why}", values)
+    by_effort: dict[str, list[int]] = {}
+    problems = []
+    for ex in reported:
+        r, out, cap = ex.usage.reasoning_tokens, ex.usage.output_tokens, ex.request.max_tokens
+        effort = effort_of(ex) or "default"
+        by_effort.setdefault(effort, []).append(r)
+        if out is not None and r > out:
+            problems.append(f"{ex.key}: {r} reasoning tokens but only {out} output tokens in all")
+        if cap is not None and r > cap:
+            problems.append(f"{ex.key}: {r} reasoning tokens, more than the cap {cap}")
+        if effort == "none" and r > 0:
+            problems.append(f"{ex.key}: {r} reasoning tokens at effort none")
+    means = {e: sum(v) / len(v) for e, v in by_effort.items()}
+    values["mean_reasoning_tokens"] = {e: round(m, 1) for e, m in means.items()}
+    ranked = [e for e in sorted(means, key=_rank) if e != "default"]
+    shrinking = [(a, b) for a, b in zip(ranked, ranked[1:]) if means[b] < means[a]]
+    if problems:
+        values["problems"] = problems
+        return Verdict("fail", "reasoning tokens inconsistent with the request: " + "; ".join(problems[:3])
+                       + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""), values)
+    if shrinking:
+        a, b = shrinking[0]
+        return Verdict("partial", f"reasoning tokens shrink as effort grows ({a}: {means[a]:.0f}, "
+                                  f"{b}: {means[b]:.0f} on average)", values)
+    summary = ", ".join(f"{e} {means[e]:.0f}" for e in sorted(means, key=_rank))
+    return Verdict("pass", f"consistency check: reported reasoning tokens fit the efforts asked (mean {summary}); "
+                           "they cannot be verified from outside", values)
+
+
+def _rank(effort: str) -> int:
+    return EFFORT_ORDER.index(effort) if effort in EFFORT_ORDER else len(EFFORT_ORDER)
