@@ -108,3 +108,36 @@ def test_reference_endpoint_identified_in_two_calls(tmp_path, tokenizer, hidden)
     assert found["completion-billing"].outcome == "pass"
     if hidden and probe.design.class_of(tokenizer).chat_overhead:
         assert found["hidden-overhead"].outcome in ("partial", "fail")
+
+
+def test_overbilling_profile_is_reported_as_billing_with_its_factor(tmp_path):
+    """issue 16: counts 1.1x/1.3x of the declared tokenizer are over-billing, not another tokenizer."""
+    from audit.reference import ReferenceServer
+    from tests.support.tokenizer_drive import probe_endpoint
+
+    probe = find_probe("tokenizer-integrity")
+    with ReferenceServer("overbilling") as server:
+        findings, done = probe_endpoint(probe, server.base_url, "reference-model", tmp_path / "e.jsonl",
+                                        declared=DeclaredFacts(tokenizer="o200k_base"))
+    found = by_check(findings)
+    assert len(done) == 3  # the second probe text tells a constant factor from a different tokenizer
+    assert found["tokenizer-match"].outcome == "pass"
+    assert found["prompt-billing"].outcome == "fail"
+    assert abs(found["prompt-billing"].values["prompt_billing_factor"] - 1.1) < 0.01
+    billing = found["completion-billing"]
+    assert billing.outcome == "fail" and billing.values["over_cap_completions"] >= 1
+    assert abs(billing.values["billing_factor"] - 1.3) < 0.05
+
+
+def test_an_honest_server_with_another_tokenizer_is_still_a_mismatch(tmp_path):
+    from audit.reference import ReferenceServer
+    from tests.support.tokenizer_drive import probe_endpoint
+
+    probe = find_probe("tokenizer-integrity")
+    with ReferenceServer("default", tokenizer="cl100k_base") as server:
+        findings, _ = probe_endpoint(probe, server.base_url, "reference-model", tmp_path / "e.jsonl",
+                                     declared=DeclaredFacts(tokenizer="o200k_base"))
+    found = by_check(findings)
+    assert found["tokenizer-match"].outcome == "fail"
+    assert found["prompt-billing"].outcome == "pass"  # counted as cl100k_base counts, no inflation
+    assert found["completion-billing"].outcome == "pass"
