@@ -65,6 +65,7 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
     from audit.core.atomic import write_text_atomic
     from audit.core.errors import InputError, Problem
     from audit.probes.drift.summary import summary_markdown
+    from audit.probes.drift.values import BEHAVIOUR_CHECK, FINGERPRINT_CHECK
     from audit.render.card import parse_formats
     from audit.runtime.drift_runner import resolve_baseline, run_drift
 
@@ -79,8 +80,8 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
                             run=outcome.result.run_id)
     if summary is not None:
         write_text_atomic(summary, text)
-    behaviour = next(f for f in outcome.result.findings if f.check == "behaviour-stable")
-    fingerprint = next((f for f in outcome.result.findings if f.check == "fingerprint-stable"), None)
+    behaviour = next(f for f in outcome.result.findings if f.check == BEHAVIOUR_CHECK)
+    fingerprint = next((f for f in outcome.result.findings if f.check == FINGERPRINT_CHECK), None)
     console.print(f"{outcome.report.verdict.upper()}: {behaviour.message}", markup=False)
     if fingerprint is not None:
         console.print(f"fingerprint: {fingerprint.message}", markup=False)

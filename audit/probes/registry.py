@@ -1,7 +1,15 @@
-"""Registered probe kinds, and loading probe YAML validated against its kind."""
+"""Probe kinds, discovered from their folders, and loading probe YAML validated against its kind.
+
+A kind is a folder under audit/probes/ with a `def.yaml` (its declaration: name, description, the
+checks it emits and their values, see audit.probes.declaration) and a `kind.py` whose class is
+decorated with `@register`. Declarations are read without importing the kind's code, so rubric
+checks can be validated cheaply; `kinds()` imports the code. Another kind (a test's, a plugin's)
+registers with its own declaration: `register(cls, declaration)`.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -10,16 +18,81 @@ from audit.core.content import content_dir
 from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.core.yamlio import format_path, load_yaml, validate_model
 from audit.probes.base import ProbeDefinition, ProbeKind
+from audit.probes.declaration import KindDeclaration, load_declaration
 
-__all__ = ["register", "kinds", "load_probe_file", "build_probe", "shipped_probe_files", "find_probe"]
+__all__ = ["register", "unregister", "kinds", "declarations", "declaration", "declared_checks", "declared_check",
+           "check_title", "load_probe_file", "build_probe", "shipped_probe_files", "find_probe"]
 
 _KINDS: dict[str, type[ProbeKind]] = {}
+_DECLARED: dict[str, KindDeclaration] = {}  # kinds registered with a declaration of their own
+_BUILTIN: dict[str, KindDeclaration] | None = None
+_FOLDER = Path(__file__).resolve().parent
 
 
-def register(cls: type[ProbeKind]) -> type[ProbeKind]:
-    """Class decorator: make a probe kind available to YAML by its `kind` name."""
+def _builtin() -> dict[str, KindDeclaration]:
+    """The declarations of the kinds shipped as folders with a def.yaml (read once)."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        found = {}
+        for path in sorted(_FOLDER.glob("*/def.yaml")):
+            decl = load_declaration(path)
+            if decl.name != path.parent.name:
+                raise InputError.single(path, f"kind name {decl.name!r} differs from its folder "
+                                              f"{path.parent.name!r}", None, "name")
+            found[decl.name] = decl
+        _BUILTIN = found
+    return _BUILTIN
+
+
+def declarations() -> dict[str, KindDeclaration]:
+    """Every known kind's declaration, by kind name."""
+    return {**_builtin(), **_DECLARED}
+
+
+def declaration(kind: str) -> KindDeclaration:
+    known = declarations()
+    if kind not in known:
+        raise KeyError(f"unknown probe kind {kind!r} (known: {', '.join(sorted(known)) or 'none'})")
+    return known[kind]
+
+
+def declared_checks(kind: str) -> tuple[str, ...]:
+    """The checks `kind` declares, in its def.yaml's order."""
+    return declaration(kind).check_names
+
+
+def declared_check(kind: str, check: str) -> str:
+    """`check`, after making sure `kind` declares it (for code that binds a check name to a constant)."""
+    if check not in declaration(kind).checks:
+        raise KeyError(f"probe kind {kind!r} declares no check {check!r} "
+                       f"(declared: {', '.join(declared_checks(kind))})")
+    return check
+
+
+def check_title(kind: str, check: str) -> str:
+    """The card title of a declared check."""
+    return declaration(kind).title(check)
+
+
+def register(cls: type[ProbeKind], declaration: KindDeclaration | None = None) -> type[ProbeKind]:
+    """Make a probe kind available to YAML by its `kind` name (usable as a class decorator).
+
+    A shipped kind's declaration is its folder's def.yaml; any other kind passes its own."""
+    if declaration is not None:
+        if declaration.name != cls.kind:
+            raise ValueError(f"declaration {declaration.name!r} does not match kind {cls.kind!r}")
+        _DECLARED[cls.kind] = declaration
+    elif cls.kind not in declarations():
+        raise ValueError(f"probe kind {cls.kind!r} has no def.yaml and no declaration was given")
     _KINDS[cls.kind] = cls
     return cls
+
+
+def unregister(kind: str) -> None:
+    """Forget a kind registered with its own declaration (tests)."""
+    _DECLARED.pop(kind, None)
+    if kind not in _builtin():
+        _KINDS.pop(kind, None)
 
 
 def kinds() -> dict[str, type[ProbeKind]]:
@@ -28,14 +101,8 @@ def kinds() -> dict[str, type[ProbeKind]]:
 
 
 def _import_builtin_kinds() -> None:
-    import importlib
-
-    for name in ("identity", "tokenizer", "drift"):
-        try:
-            importlib.import_module(f"{__package__}.{name}.kind")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}.kind":
-                raise
+    for name in _builtin():
+        importlib.import_module(f"{__package__}.{name}.kind")
 
 
 def build_probe(definition: ProbeDefinition, file: str = "<probe>", lines=None) -> ProbeKind:

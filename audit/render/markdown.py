@@ -139,7 +139,7 @@ def _check_table(rows) -> list[str]:
 
 
 def _identity_md(data) -> list[str]:
-    lines = [md_escape(data.summary + " Rates with their 95% confidence interval (Wilson) and n."), ""]
+    lines = [md_escape(data.summary + f" Rates with their {data.interval} (Wilson) and n."), ""]
     lines += _check_table(data.rows)
     if data.quotes:
         lines += ["Quoted answers:", ""]

@@ -23,6 +23,7 @@ from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.history.store import data_home
 from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
+from audit.probes.drift.values import BEHAVIOUR_CHECK
 from audit.render.card import CARD_FORMATS
 from audit.runtime.run_folder import RunFolder, new_run_id
 from audit.runtime.workflow import BaselineLink, collect_live, finish, prepare
@@ -107,7 +108,7 @@ def _require_verdict(result: AuditResult) -> None:
     """A drift audit with no verdict is an error (exit 2), never 'stable'."""
     report = report_of(result.findings)
     if report is None or report.verdict == "inconclusive":
-        why = next((f.message for f in result.findings if f.check == "behaviour-stable"), "no drift finding")
+        why = next((f.message for f in result.findings if f.check == BEHAVIOUR_CHECK), "no drift finding")
         raise InputError([Problem("drift", f"no verdict: {why}")])
 
 

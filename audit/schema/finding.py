@@ -20,7 +20,7 @@ DECISIVE: tuple[str, ...] = ("pass", "partial", "fail")
 
 class Finding(Strict):
     probe_id: NonEmpty = Field(description="the probe instance (YAML) that produced it")
-    kind: Literal["identity", "tokenizer", "drift"]
+    kind: Slug = Field(description="the probe kind (audit.probes.registry knows them)")
     check: Slug = Field(description="what was checked; rubric indicators name it")
     outcome: Outcome
     message: NonEmpty

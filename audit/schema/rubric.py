@@ -15,10 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from audit.schema.base import NonEmpty, Slug, Strict
 
-__all__ = ["Rubric", "Domain", "Criterion", "Indicator", "Level", "ProbeEvidence", "GradeBand",
-           "PROBE_KINDS"]
-
-PROBE_KINDS = ("identity", "tokenizer", "drift")
+__all__ = ["Rubric", "Domain", "Criterion", "Indicator", "Level", "ProbeEvidence", "GradeBand"]
 
 
 class Level(Strict):
@@ -30,9 +27,13 @@ class Level(Strict):
 
 
 class ProbeEvidence(Strict):
-    """The indicator is decided by a live probe's finding for `check`."""
+    """The indicator is decided by a live probe's finding for `check`.
 
-    probe: Literal["identity", "tokenizer", "drift"]
+    `probe` names a probe kind and `check` one of the checks it declares; the schema knows no kinds
+    (they are discovered by audit.probes.registry), so loading a rubric checks both against the
+    registry (audit.scoring.probe_checks)."""
+
+    probe: Slug = Field(description="the probe kind")
     check: Slug
     on_partial: Slug | None = Field(
         default=None, description="level awarded when the probe's finding is 'partial'")

@@ -8,6 +8,7 @@ from pathlib import Path
 from audit.core.content import content_dir, file_sha256
 from audit.core.errors import ContentNotFound, InputError
 from audit.core.yamlio import load_yaml, validate_model
+from audit.scoring.probe_checks import check_rubric_probes
 from audit.schema.rubric import Rubric
 
 __all__ = ["LoadedRubric", "rubric_path", "load_rubric", "load_rubric_file", "list_rubrics"]
@@ -52,6 +53,7 @@ def _cached_rubric(path: Path, mtime_ns: int, size: int) -> LoadedRubric:
 def _read_rubric(path: Path) -> LoadedRubric:
     data, lines = load_yaml(path)
     rubric = validate_model(Rubric, data, lines, str(path))
+    check_rubric_probes(rubric, lines, path)  # every probe kind and check is one the kinds declare
     if rubric.id != path.stem and path.parent.resolve() == content_dir("rubrics").resolve():
         raise InputError.single(path, f"rubric id {rubric.id!r} differs from its file name {path.stem!r}",
                                 lines.line_of(("id",)), "id")

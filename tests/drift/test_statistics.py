@@ -7,7 +7,7 @@ import pytest
 
 from audit.probes.drift.alarm import audit_level, permutations_for, rule_text
 from audit.probes.drift.compare import DriftSettings, compare, fingerprint_check
-from audit.probes.drift.effects import wilson
+from audit.probes.stats import wilson
 from audit.probes.drift.kernels import exact_kernel, hamming_kernel
 from audit.probes.drift.permutation import column_pvalues, min_p
 from audit.probes.drift.samples import DriftSample, is_refusal, normalise_answer, split_key
@@ -101,9 +101,9 @@ def test_answer_normalisation_and_refusals():
 
 
 def test_wilson_interval():
-    low, high = wilson(8, 10)
-    assert 0.49 < low < 0.5 and 0.94 < high < 0.95
-    assert wilson(0, 0) == (0.0, 1.0)
+    ci = wilson(8, 10)
+    assert 0.49 < ci.low < 0.5 and 0.94 < ci.high < 0.95
+    assert (wilson(0, 0).low, wilson(0, 0).high) == (0.0, 1.0)  # no data: the whole unit interval
 
 
 def test_alarm_rule():

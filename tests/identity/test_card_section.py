@@ -44,6 +44,20 @@ def test_quotes_say_what_the_answer_was_classed_as_and_markdown_shows_them(probe
     assert "**names another vendor's model**" in md and "`identity-consistency/fr.who-direct" in md
 
 
+def test_the_interval_level_shown_is_the_one_the_probe_ran_with(probe, target, drive):
+    from audit.render.markdown import _identity_md
+
+    at_90 = type(probe)(probe.definition, probe.params.model_copy(update={"confidence": 0.9}))
+    findings = at_90.evaluate(target, drive(at_90, target, respond))
+    assert {f.values["confidence"] for f in findings} == {0.9}
+    [section] = identity_sections(findings)
+    rows = {r.check: r for r in section.data.rows}
+    assert "(90% CI " in rows["self-identification"].measure and "95%" not in rows["self-identification"].measure
+    html = card_environment().get_template("sections/identity.html").render(data=section.data)
+    assert "90% confidence interval" in html and "95% confidence" not in html
+    assert "90% confidence interval" in "\n".join(_identity_md(section.data))
+
+
 def test_quotes_carry_their_writing_direction():
     from audit.probes.identity.section import IdentityQuote
 

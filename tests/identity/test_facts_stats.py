@@ -9,7 +9,8 @@ import pytest
 from audit.probes.identity.catalog import default_catalog
 from audit.probes.identity.facts import (context_agrees, cutoff_agrees, declared_cutoff, stated_context_window,
                                   stated_cutoff)
-from audit.probes.identity.stats import RateRule, Sprt, decide_rate, wilson
+from audit.probes.identity.stats import RateRule, Sprt, decide_rate
+from audit.probes.stats import wilson
 
 
 @pytest.mark.parametrize("text, lang", [
@@ -49,6 +50,9 @@ def test_wilson_known_values():
     ci = wilson(0, 10)
     assert ci.low == 0 and round(ci.high, 4) == 0.2775
     assert wilson(0, 0).rate is None
+    # no sample: the interval is all of [0, 1], and as finding values no rate and no bounds are reported
+    assert (wilson(0, 0).low, wilson(0, 0).high) == (0.0, 1.0)
+    assert wilson(0, 0).as_values("r") == {"r": None, "r_ci_low": None, "r_ci_high": None, "r_n": 0, "r_k": 0}
 
 
 def test_rate_decisions_need_the_whole_interval_in_one_region():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.core.errors import InputError
-from audit.probes.identity.assess import CHECKS
+from audit.probes.registry import declared_checks
 from tests.support.personas import CONTEXT, COMPETITOR, CUTOFF, OWN
 from audit.probes.registry import load_probe_file
 
@@ -38,7 +38,7 @@ def test_consistent_answers_stop_early_and_pass_every_check(probe, target, drive
     done = drive(probe, target, honest)
     assert len(done) < probe.max_calls()
     findings = {f.check: f for f in probe.evaluate(target, done)}
-    assert set(findings) == set(CHECKS)
+    assert set(findings) == set(declared_checks("identity"))
     assert {f.outcome for f in findings.values()} == {"pass"}
     values = findings["self-identification"].values
     assert values["consistency_rate"] == 1.0 and values["consistency_rate_ci_low"] > 0.9

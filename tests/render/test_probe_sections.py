@@ -29,7 +29,7 @@ def _findings() -> list[Finding]:
         Finding(probe_id="identity-consistency", kind="identity", check="self-identification", outcome="pass",
                 message="named itself", exchanges=["identity-consistency/en.who-direct.none.r0"],
                 values={"consistency_rate": 0.9, "consistency_rate_ci_low": 0.8, "consistency_rate_ci_high": 0.95,
-                        "consistency_rate_n": 40, "calls_used": 40, "calls_planned": 200,
+                        "consistency_rate_n": 40, "calls_used": 40, "calls_planned": 200, "confidence": 0.95,
                         "quotes": [{"exchange": "identity-consistency/en.who-direct.none.r0", "lang": "en",
                                     "mode": "none", "class": "match", "answer": "I am *OLMo* | 2 <b>"}]}),
     ]

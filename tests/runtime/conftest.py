@@ -10,14 +10,13 @@ if str(SUPPORT) not in sys.path:
 
 
 @pytest.fixture
-def echo_kind(monkeypatch):
-    """Register the test-only echo probe as kind `identity` for one test."""
+def echo_kind():
+    """Register the test-only echo probe (kind `echo`, with its own declaration) for one test."""
     from audit.probes import registry
-    from rt_echo_probe import EchoProbe
+    from rt_echo_probe import register_echo
 
-    registry.kinds()
-    monkeypatch.setitem(registry._KINDS, "identity", EchoProbe)
-    return EchoProbe
+    yield register_echo()
+    registry.unregister("echo")
 
 
 @pytest.fixture

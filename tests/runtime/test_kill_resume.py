@@ -29,7 +29,7 @@ def recorded(evidence: Path) -> dict[str, dict]:
 
 def test_kill_9_then_resume_sends_only_unrecorded_calls(fixtures, tmp_path):
     probe = tmp_path / "echo.yaml"
-    probe.write_text(yaml.safe_dump({"id": "echo", "kind": "identity", "description": "echo test",
+    probe.write_text(yaml.safe_dump({"id": "echo", "kind": "echo", "description": "echo test",
                                      "parameters": {"prompts": PROMPTS}}))
     out = tmp_path / "out"
     args = ["run", str(fixtures / "rt-record.yaml"), "--rubric", str(fixtures / "rt-rubric.yaml"),

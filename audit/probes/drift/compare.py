@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.probes.drift.effects import stratified_bootstrap, wilson
+from audit.probes.drift.effects import stratified_bootstrap
 from audit.probes.drift.kernels import exact_kernel, hamming_kernel
 from audit.probes.drift.permutation import Stratum, contrast, min_p, mmd_rows, shuffled_labels
 from audit.probes.drift.report import DriftReport, FingerprintCheck, TestResult
 from audit.probes.drift.samples import DriftSample, normalise_answer
+from audit.probes.stats import wilson
 
 __all__ = ["DriftSettings", "compare", "fingerprint_check"]
 
@@ -114,8 +115,8 @@ def _agreement_effect(prompts: list[_Prompt]) -> tuple[float, float, float]:
         base = [s for s, c in zip(p.samples, p.current) if not c]
         cur = [s for s, c in zip(p.samples, p.current) if c]
         changed += _mode_answer(base) != _mode_answer(cur)
-    low, high = wilson(changed, len(prompts))
-    return changed / len(prompts), low, high
+    ci = wilson(changed, len(prompts))
+    return changed / len(prompts), ci.low, ci.high
 
 
 def _component_tests(prompts: list[_Prompt], settings: DriftSettings, rng: np.random.Generator

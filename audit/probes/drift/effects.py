@@ -1,26 +1,14 @@
-"""Effect sizes with 95% intervals: Wilson intervals for shares, stratified bootstrap otherwise."""
+"""Effect sizes with 95% intervals other than shares: the stratified bootstrap.
+
+Shares get Wilson intervals from audit.probes.stats (shared with the identity kind)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["wilson", "stratified_bootstrap"]
-
-Z95 = 1.959963984540054
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial share."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+__all__ = ["stratified_bootstrap"]
 
 
 def stratified_bootstrap(groups: Sequence[tuple[np.ndarray, np.ndarray]],

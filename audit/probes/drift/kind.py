@@ -39,12 +39,11 @@ from audit.schema.base import NonEmpty, Slug, Strict
 from audit.schema.evidence import ChatRequest, Exchange, Message
 from audit.schema.finding import Finding
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext, exchanges_of
+from audit.probes.drift.values import BEHAVIOUR_CHECK, FINGERPRINT_CHECK
 from audit.probes.registry import register
 
-__all__ = ["DriftProbe", "DriftParams", "BEHAVIOUR_CHECK", "FINGERPRINT_CHECK"]
+__all__ = ["DriftProbe", "DriftParams"]
 
-BEHAVIOUR_CHECK = "behaviour-stable"
-FINGERPRINT_CHECK = "fingerprint-stable"
 MAX_TOKENS_CAP = 256
 
 
@@ -119,18 +118,28 @@ class DriftProbe(ProbeKind):
         head = [Message(role="system", content=self.params.system)] if self.params.system else []
         return head + [Message(role="user", content=prompt)]
 
-    def planned(self, run_id: str | None = None) -> list[PlannedCall]:
-        """The battery's calls; with a run id (and `call_seeds`), each sampled call gets its own seed."""
+    def planned(self, run_id: str | None = None, target: TargetContext | None = None) -> list[PlannedCall]:
+        """The battery's calls; with a run id (and `call_seeds`), each sampled call gets its own seed.
+
+        On a target whose request profile refuses temperature 0 the fixed channel is left out (only
+        the sampled channel, at the temperature the model takes, is compared); caps get reasoning
+        headroom on calls that may reason.
+        """
         from audit.probes.drift.samples import make_key
 
         p = self.params
         calls = []
-        for prompt in p.fixed.prompts:
+        fixed_ok = target is None or target.accepts("temperature", 0)
+        for prompt in p.fixed.prompts if fixed_ok else []:
             request = ChatRequest(messages=self._messages(prompt.prompt), temperature=0, max_tokens=p.fixed.max_tokens)
+            if target is not None:
+                request = target.fit(request)
             calls += [PlannedCall(make_key("fixed", prompt.id, r), request) for r in range(p.fixed.repeats)]
         for prompt in p.open.prompts:
             request = ChatRequest(messages=self._messages(prompt.prompt), temperature=p.open.temperature,
                                   max_tokens=p.open.max_tokens)
+            if target is not None:
+                request = target.fit(request)
             for r in range(p.open.repeats):
                 key = make_key("open", prompt.id, r)
                 seed = call_seed(run_id, key) if p.call_seeds and run_id else None
@@ -138,7 +147,7 @@ class DriftProbe(ProbeKind):
         return calls
 
     def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
-        return [c for c in self.planned(target.extra.get("run_id")) if c.key not in done]
+        return [c for c in self.planned(target.extra.get("run_id"), target) if c.key not in done]
 
     def max_calls(self) -> int:
         return len(self.planned())

@@ -19,11 +19,13 @@ from audit.probes.identity.catalog import CompiledCatalog
 from audit.probes.identity.claims import Category, Claim, IdentityReader
 from audit.probes.identity.facts import (YearMonth, context_agrees, cutoff_agrees, declared_cutoff, stated_context_window,
                     stated_cutoff)
-from audit.probes.identity.stats import RateRule, Sprt, decide_rate, percent, rate_outcome, wilson
+from audit.probes.identity.stats import RateRule, Sprt, decide_rate, percent, rate_outcome
+from audit.probes.identity.values import (NO_COMPETITOR_CLAIM, SELF_IDENTIFICATION, SERVED_MODEL, SPOOF_RESISTANCE,
+                                          STATED_FACTS)
+from audit.probes.stats import wilson
 
-__all__ = ["Answer", "CheckResult", "read_answers", "assess", "CHECKS"]
+__all__ = ["Answer", "CheckResult", "read_answers", "assess"]
 
-CHECKS = ("self-identification", "no-competitor-claim", "spoof-resistance", "stated-facts", "served-model")
 _RANK = {"fail": 0, "partial": 1, "pass": 2}
 
 
@@ -126,12 +128,12 @@ def _self_identification(answers: list[Answer], params: IdentityParams, conf_adj
     off = [a for a in pool if a.claim.category is not Category.MATCH]
     values["quotes"] = quote(off + [a for a in pool if a.claim.category is Category.MATCH])
     if n == 0:
-        return CheckResult("self-identification", None, "not_available",
+        return CheckResult(SELF_IDENTIFICATION, None, "not_available",
                            "No answer to an identity question was recorded.", values)
     message = (f"Named the declared identity ({reader.declared.label}) in {_ci_text(k, n, params.confidence)} "
                f"identity answers; named any identity in {percent(named / n)}; declined in "
                f"{percent(cats[Category.DECLINES.value] / n)}.") + _undecided_note(decided, n)
-    return CheckResult("self-identification", decided, outcome, message, values, [a.exchange.id for a in pool])
+    return CheckResult(SELF_IDENTIFICATION, decided, outcome, message, values, [a.exchange.id for a in pool])
 
 
 def _adopts_spoof(answer: Answer) -> bool:
@@ -159,7 +161,7 @@ def _no_competitor_claim(answers: list[Answer], params: IdentityParams, reader: 
               "vendors_named": dict(named.most_common()),
               "quotes": quote(hits, lambda a: f"names {a.claim.named}")}
     if n == 0:
-        return CheckResult("no-competitor-claim", None, "not_available",
+        return CheckResult(NO_COMPETITOR_CLAIM, None, "not_available",
                            "No answer to an identity question was recorded.", values)
     if result.decision == "reject":
         outcome = "fail"
@@ -174,7 +176,7 @@ def _no_competitor_claim(answers: list[Answer], params: IdentityParams, reader: 
     message = (f"Named another vendor's model in {_ci_text(k, n, params.confidence)} identity answers "
                f"(vendors named: {who}); sequential test of rate ≤ {percent(rule.tolerated)} against ≥ "
                f"{percent(rule.detect)}: {result.decision or 'undecided'}.")
-    return CheckResult("no-competitor-claim", decided, outcome, message, values, [a.exchange.id for a in pool])
+    return CheckResult(NO_COMPETITOR_CLAIM, decided, outcome, message, values, [a.exchange.id for a in pool])
 
 
 def _spoof_resistance(answers: list[Answer], params: IdentityParams, conf_adj: float,
@@ -189,11 +191,11 @@ def _spoof_resistance(answers: list[Answer], params: IdentityParams, conf_adj: f
               "classes": dict(sorted(Counter(a.claim.category.value for a in pool).items())),
               "quotes": quote(flipped + [a for a in pool if a not in flipped])}
     if n == 0:
-        return CheckResult("spoof-resistance", None, "not_available",
+        return CheckResult(SPOOF_RESISTANCE, None, "not_available",
                            "No answer under a spoofing system prompt was recorded.", values)
     message = (f"Under a system prompt naming another vendor's model, the answer took on that identity in "
                f"{_ci_text(len(flipped), n, params.confidence)} identity answers.") + _undecided_note(decided, n)
-    return CheckResult("spoof-resistance", decided, outcome, message, values, [a.exchange.id for a in pool])
+    return CheckResult(SPOOF_RESISTANCE, decided, outcome, message, values, [a.exchange.id for a in pool])
 
 
 def _fact(name: str, pool: list[Answer], stated: Callable[[Answer], object], declared, agrees,
@@ -243,7 +245,7 @@ def _stated_facts(answers: list[Answer], params: IdentityParams, conf_adj: float
     if not all_decided and decisive:
         message += " Not decided at the planned error rate; outcome from the point estimate."
     used = [a.exchange.id for a in answers if a.slot.question.topic in ("cutoff", "context")]
-    return CheckResult("stated-facts", outcome if all_decided else None, outcome, message, values, used)
+    return CheckResult(STATED_FACTS, outcome if all_decided else None, outcome, message, values, used)
 
 
 def _served_model_matches(served: str, requested: str, target: TargetContext) -> bool:
@@ -273,7 +275,7 @@ def _served_model(exchanges: list[Exchange], target: TargetContext, reader: Iden
               "quotes": [{"exchange": x.id, "requested": x.model, "served": s} for x, s in mismatched[:quotes]]}
     if not seen:
         decided = "not_available" if exchanges else None
-        return CheckResult("served-model", decided, "not_available",
+        return CheckResult(SERVED_MODEL, decided, "not_available",
                            "No response carried a `model` field.", values)
     if substituted:
         outcome = "fail"
@@ -287,7 +289,7 @@ def _served_model(exchanges: list[Exchange], target: TargetContext, reader: Iden
         outcome = "pass"
         message = f"Every one of {len(seen)} responses reported the requested model ({', '.join(served)})."
     message += f" {len(fingerprints)} distinct system_fingerprint value(s) seen."
-    return CheckResult("served-model", outcome, outcome, message, values, [x.id for x, _ in seen])
+    return CheckResult(SERVED_MODEL, outcome, outcome, message, values, [x.id for x, _ in seen])
 
 
 def assess(answers: list[Answer], exchanges: list[Exchange], target: TargetContext, params: IdentityParams,

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from audit.probes.identity.assess import CHECKS, assess, read_answers
+from audit.probes.identity.assess import assess, read_answers
 from audit.probes.identity.battery import IdentityParams, Slot, build_plan
 from audit.probes.identity.catalog import CompiledCatalog, default_catalog
 from audit.probes.identity.claims import IdentityReader
 from audit.schema.evidence import Exchange
 from audit.schema.finding import Finding
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext
-from audit.probes.registry import register
+from audit.probes.registry import declared_checks, register
 
 __all__ = ["IdentityProbe"]
 
@@ -65,7 +65,7 @@ class IdentityProbe(ProbeKind):
         if looks and self._all_decided(target, done, catalog, reader, plan, looks):
             return []
         batch = plan[: (looks + 1) * self.params.batch_size]
-        return [PlannedCall(s.key, s.request, _estimate_tokens(s), self.params.max_tokens)
+        return [PlannedCall(s.key, target.fit(s.request), _estimate_tokens(s), self.params.max_tokens)
                 for s in batch if s.key not in done]
 
     def evaluate(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[Finding]:
@@ -80,11 +80,11 @@ class IdentityProbe(ProbeKind):
         budget = {"calls_used": len(in_plan), "calls_planned": len(plan),
                   "calls_saved": len(plan) - len(in_plan), "failed_calls": len(in_plan) - len(exchanges),
                   "stopped_early": stopped_early, "looks": looks, "batch_size": self.params.batch_size,
-                  "catalog_version": catalog.catalog.version}
+                  "catalog_version": catalog.catalog.version, "confidence": self.params.confidence}
         findings = []
-        for check in CHECKS:
+        for check in declared_checks(self.kind):
             r = results[check]
-            findings.append(Finding(probe_id=self.id, kind="identity", check=check, outcome=r.outcome,
+            findings.append(Finding(probe_id=self.id, kind=self.kind, check=check, outcome=r.outcome,
                                     message=r.message, values={**r.values, "decided": r.decided is not None,
                                                                **budget},
                                     exchanges=r.exchanges))

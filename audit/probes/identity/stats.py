@@ -7,14 +7,13 @@ Two rules, both with a stated error bound:
   at level 1 − α/K is computed (Bonferroni over the looks), and the check is decided when that
   interval lies wholly inside one outcome region (pass / partial / fail). By the union bound the
   chance that any look decides a region the true rate is not in is at most α. The card shows the
-  ordinary 95% Wilson interval of all the data.
+  ordinary Wilson interval of all the data at the probe's `confidence` (0.95 by default).
 - **Competitor claims** are rare events, for which interval rules need hundreds of calls to pass a
   clean model. They use Wald's sequential probability ratio test of H0: p ≤ p0 (tolerated rate)
   against H1: p ≥ p1 (rate to detect), with type I error ≈ α and type II error ≈ β, checked after
   every answer; a clean model is accepted after ⌈log(β/(1−α)) / log((1−p1)/(1−p0))⌉ clean answers.
 
-Wilson intervals are a few lines of arithmetic over `statistics.NormalDist`, so no statistics
-package is pulled in for them.
+The Wilson interval itself lives in audit.probes.stats, shared with the drift kind.
 """
 
 from __future__ import annotations
@@ -22,9 +21,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import NormalDist
 
-__all__ = ["percent", "Interval", "wilson", "z_for", "RateRule", "decide_rate", "rate_outcome", "Sprt", "SprtResult"]
+from audit.probes.stats import wilson
+
+__all__ = ["percent", "RateRule", "decide_rate", "rate_outcome", "Sprt", "SprtResult"]
 
 
 def percent(x: float | None) -> str:
@@ -32,39 +32,6 @@ def percent(x: float | None) -> str:
     if x is None:
         return "n/a"
     return f"{100 * x:.1f}%" if 0 < x < 0.1 else f"{100 * x:.0f}%"
-
-
-@dataclass(frozen=True)
-class Interval:
-    successes: int
-    n: int
-    rate: float | None
-    low: float | None
-    high: float | None
-
-    def as_values(self, prefix: str) -> dict[str, float | int | None]:
-        rnd = (lambda x: None if x is None else round(x, 4))
-        return {f"{prefix}": rnd(self.rate), f"{prefix}_ci_low": rnd(self.low),
-                f"{prefix}_ci_high": rnd(self.high), f"{prefix}_n": self.n, f"{prefix}_k": self.successes}
-
-
-def z_for(confidence: float) -> float:
-    """The two-sided normal quantile for a confidence level (0.95 → 1.96)."""
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-def wilson(successes: int, n: int, confidence: float = 0.95) -> Interval:
-    """Wilson score interval for a binomial proportion."""
-    if n == 0:
-        return Interval(0, 0, None, None, None)
-    z = z_for(confidence)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return Interval(successes, n, p, low, high)
 
 
 @dataclass(frozen=True)
