@@ -32,8 +32,11 @@ def cli():
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_home(tmp_path_factory):
     """`audit run` records every run in a per-user history database ($XDG_DATA_HOME); keep the
-    suite's runs (and their subprocesses) out of the real user's one."""
+    suite's runs (and their subprocesses) out of the real user's one. Cards are written without
+    their PDF (`AUDIT_FORMATS`), which is most of a card's rendering time; the tests that look at
+    PDFs ask for them (`--formats all`, or `write_card` with its default formats)."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    patch.setenv("AUDIT_FORMATS", "html,json,md")
     yield
     patch.undo()

@@ -134,7 +134,8 @@ def test_slug(make_result):
 
 def test_cli_card_and_score_md(tmp_path):
     runner = CliRunner()
-    done = runner.invoke(app, ["card", FIXTURE_RECORD, "--rubric", FIXTURE_RUBRIC, "--out", str(tmp_path)])
+    done = runner.invoke(app, ["card", FIXTURE_RECORD, "--rubric", FIXTURE_RUBRIC, "--out", str(tmp_path),
+                               "--formats", "all"])
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"acme-b-one-b-mini.{e}" for e in ("html", "json", "md", "pdf")]
     done = runner.invoke(app, ["score", FIXTURE_RECORD, "--rubric", FIXTURE_RUBRIC, "--format", "md"])

@@ -49,7 +49,7 @@ def run_folder(tmp_path_factory):
         res = CliRunner().invoke(app, [
             "run", str(_record(tmp / "record.yaml")), "--rubric", str(RUBRIC), "--endpoint", server.base_url,
             "--model", "reference-model", "--probes", "identity-consistency,tokenizer-integrity",
-            "--out", str(tmp / "out"), "--run-id", "cards", "--no-history"])
+            "--out", str(tmp / "out"), "--run-id", "cards", "--no-history", "--formats", "all"])
     assert res.exit_code == 0, res.output
     return tmp / "out" / "runs" / "cards"
 
