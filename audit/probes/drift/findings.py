@@ -29,28 +29,31 @@ def settings_for(probe: "ProbeKind", target: "TargetContext") -> DriftSettings:
                          kernel_length=p.kernel_length, kernel_decay=p.kernel_decay)
 
 
-MINOR_DRIFT_SHARE = 0.5
+def is_minor_drift(report: DriftReport, share: float) -> bool:
+    """Drift confined to fewer than `share` of the probe items: integrity-v1's `minor-drift` level.
 
-
-def is_minor_drift(report: DriftReport) -> bool:
-    """Drift confined to a minority of the probe items: integrity-v1's `minor-drift` level.
-
-    The items are the temperature-0 prompts, whose answers are checked one by one; drift counts as
-    minor when fewer than half of them changed. Without such prompts the extent is unknown, and the
-    drift is not minor. The alarm (`audit drift` exit 1) follows the verdict either way.
+    The items are the temperature-0 prompts, whose answers are checked one by one (`share` is the
+    battery's `minor_drift_share`, 0.5 in drift-core). Without such prompts the extent is unknown, and
+    the drift is not minor. The alarm (`audit drift` exit 1) follows the verdict either way.
     """
     fixed = report.test("fixed_agreement")
     return (report.verdict == "drift" and fixed is not None and fixed.effect is not None
-            and fixed.effect < MINOR_DRIFT_SHARE)
+            and fixed.effect < share)
 
 
-def _behaviour_message(report: DriftReport) -> str:
+def _extent(minor: bool, share: float) -> str:
+    if share == 0.5:
+        return "a minority" if minor else "at least half"
+    return f"fewer than {share:.0%}" if minor else f"at least {share:.0%}"
+
+
+def _behaviour_message(report: DriftReport, share: float) -> str:
     top = report.strongest
     lead = (f"Drift detected (p = {report.p_value:.3g} <= {report.level:.3g})" if report.verdict == "drift"
             else f"No drift detected (p = {report.p_value:.3g} > {report.level:.3g})")
     fixed = report.test("fixed_agreement")
     if report.verdict == "drift" and fixed is not None and fixed.effect is not None:
-        extent = "a minority" if is_minor_drift(report) else "at least half"
+        extent = _extent(is_minor_drift(report, share), share)
         lead += f"; {extent} of the temperature-0 answers changed ({fixed.effect:.0%} of {fixed.prompts} prompts)"
     if top is None:
         return lead + "."
@@ -98,8 +101,9 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
         behaviour = make(BEHAVIOUR_CHECK, "not_available",
                          "Too few answers in both runs for the same prompts to test for drift.", values, ids)
     else:
-        outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report) else "fail")
-        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report), values, ids)
+        share = probe.params.minor_drift_share
+        outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report, share) else "fail")
+        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report, share), values, ids)
     fp = report.fingerprint
     fp_values = fp.model_dump(mode="json")
     if not fp.observed:

@@ -81,6 +81,8 @@ class DriftParams(Strict):
     kernel_length: int = Field(default=24, ge=1, le=512)
     kernel_decay: float = Field(default=0.85, gt=0, le=1)
     call_seeds: bool = Field(default=True, description="send each sampled call its own seed (run id + key)")
+    minor_drift_share: float = Field(default=0.5, gt=0, le=1, description=(
+        "drift is minor (the rubric's partial level) when fewer than this share of temperature-0 answers changed"))
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "DriftParams":
