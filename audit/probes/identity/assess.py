@@ -64,7 +64,7 @@ def read_answers(plan: list[Slot], done: Mapping[str, Exchange], reader: Identit
         topic = slot.question.topic
         answers.append(Answer(slot, exchange, reader.classify(text, slot.lang),
                               stated_cutoff(text, catalog, slot.lang) if topic == "cutoff" else None,
-                              stated_context_window(text) if topic == "context" else None))
+                              stated_context_window(text, catalog) if topic == "context" else None))
     return answers
 
 

@@ -89,11 +89,19 @@ class LanguagePhrases(Strict):
         return value
 
 
+class Quantities(Strict):
+    """How answers state a context window, in every battery language: '128k tokens', '12.8万词元'."""
+
+    token_words: list[NonEmpty] = Field(min_length=1, description="regexes for the word 'token(s)'")
+    multipliers: dict[NonEmpty, int] = Field(default_factory=dict, description="'k' → 1000, '万' → 10000, ...")
+
+
 class Catalog(Strict):
     version: NonEmpty
     default_version: str = Field(description="version regex for families without their own")
     vendors: list[Vendor] = Field(min_length=1)
     languages: dict[Slug, LanguagePhrases] = Field(default_factory=dict)
+    quantities: Quantities
 
     @field_validator("default_version")
     @classmethod
@@ -159,6 +167,11 @@ class CompiledCatalog:
                 for pattern in fam.patterns:
                     rules.append((len(pattern), AliasRule(vendor.id, fam.id, re.compile(pattern, flags), None)))
         self.rules = [rule for _, rule in sorted(rules, key=lambda item: -item[0])]
+        self.multipliers = catalog.quantities.multipliers
+        number = (r"(?<![\d.,])(\d{1,3}(?:[,.\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)\s*"
+                  r"(" + "|".join(sorted(map(re.escape, self.multipliers), key=len, reverse=True)) + r")?")
+        tokens = "(?:" + "|".join(catalog.quantities.token_words) + ")"
+        self.context_window = re.compile(number + r"(?![A-Za-z])[^\d\n]{0,12}?" + tokens)
 
     def phrases(self, lang: str) -> LanguagePhrases:
         return self.catalog.languages.get(lang, LanguagePhrases())

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from audit.probes.identity.catalog import CompiledCatalog
+from audit.probes.identity.catalog import CompiledCatalog, default_catalog
 
 __all__ = ["YearMonth", "ascii_digits", "stated_cutoff", "declared_cutoff", "cutoff_agrees",
            "stated_context_window", "context_agrees"]
@@ -25,14 +25,6 @@ _ISO_DATE = re.compile(r"(?<!\d)" + _YEAR + r"[-/.](\d{1,2})(?!\d)")
 _MONTH_FIRST = re.compile(r"(?<!\d)(\d{1,2})[-/.]" + _YEAR + r"(?!\d)")
 _YEAR_ONLY = re.compile(r"(?<!\d)" + _YEAR + r"(?!\d)")
 
-_TOKEN_WORDS = r"(?:tokens?|jetons?|Tokens?|tókenes|токен\w*|令牌|词元|詞元|トークン|رموز|رمز|توكن|token)"
-_MULTIPLIERS = {"k": 1_000, "K": 1_000, "千": 1_000, "thousand": 1_000, "mille": 1_000, "tausend": 1_000,
-                "mil": 1_000, "ألف": 1_000, "万": 10_000, "million": 1_000_000, "millions": 1_000_000,
-                "Million": 1_000_000, "Millionen": 1_000_000, "millón": 1_000_000, "millones": 1_000_000,
-                "M": 1_000_000, "百万": 1_000_000, "مليون": 1_000_000}
-_NUMBER = (r"(?<![\d.,])(\d{1,3}(?:[,.\u00a0\u202f' ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)\s*"
-           r"(" + "|".join(sorted(map(re.escape, _MULTIPLIERS), key=len, reverse=True)) + r")?")
-_CONTEXT = re.compile(_NUMBER + r"(?![A-Za-z])[^\d\n]{0,12}?" + _TOKEN_WORDS)
 
 
 def ascii_digits(text: str) -> str:
@@ -104,12 +96,14 @@ def _parse_number(digits: str) -> float:
     return float(digits.replace(",", "."))
 
 
-def stated_context_window(text: str | None) -> int | None:
-    """The first token count the answer states ('128k tokens' → 128000), if any."""
+def stated_context_window(text: str | None, catalog: CompiledCatalog | None = None) -> int | None:
+    """The first token count the answer states ('128k tokens' → 128000), if any; the words for
+    'token' and the multipliers come from the catalog's `quantities` (the shipped catalog by default)."""
     if not text:
         return None
-    for match in _CONTEXT.finditer(ascii_digits(text)):
-        value = _parse_number(match.group(1)) * _MULTIPLIERS.get(match.group(2) or "", 1)
+    catalog = catalog or default_catalog()
+    for match in catalog.context_window.finditer(ascii_digits(text)):
+        value = _parse_number(match.group(1)) * catalog.multipliers.get(match.group(2) or "", 1)
         if value >= 256:
             return int(round(value))
     return None
