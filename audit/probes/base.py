@@ -19,9 +19,12 @@ from pydantic import BaseModel, Field
 from audit.schema.base import NonEmpty, Slug, Strict
 from audit.schema.disclosure import DeclaredFacts, ModelIdentity
 from audit.schema.evidence import ChatRequest, Exchange
+from audit.schema.request_profile import RequestRules
 from audit.schema.finding import Finding
 
-__all__ = ["ProbeDefinition", "PlannedCall", "TargetContext", "ProbeKind"]
+__all__ = ["ProbeDefinition", "PlannedCall", "TargetContext", "ProbeKind", "REASONING_HEADROOM"]
+
+REASONING_HEADROOM = 1024  # cap tokens added on calls that may reason, so the visible answer is not starved
 
 
 class ProbeDefinition(Strict):
@@ -43,13 +46,33 @@ class PlannedCall:
 
 @dataclass(frozen=True)
 class TargetContext:
-    """What a probe knows of the target: the provider, the requested model and the declared facts."""
+    """What a probe knows of the target: the provider, the requested model, the declared facts, and the
+    request rules (profile at effort) its calls must follow (None: no profile, anything goes)."""
 
     provider: str
     model: str
     identity: ModelIdentity
     declared: DeclaredFacts
     extra: Mapping[str, Any] = field(default_factory=dict)
+    request: RequestRules | None = None
+
+    def accepts(self, name: str, value: float | None = None) -> bool:
+        """Whether a request may carry sampling field (or seed/logprobs) `name` with `value`."""
+        return self.request is None or self.request.accepts(name, value)
+
+    def output_cap(self, visible: int, headroom: int = REASONING_HEADROOM) -> int:
+        """A cap for `visible` answer tokens: plus `headroom` when calls may spend hidden reasoning."""
+        return visible + headroom if self.request is not None and self.request.reasons else visible
+
+    def fit(self, request: ChatRequest, headroom: int = REASONING_HEADROOM) -> ChatRequest:
+        """`request` as this target takes it: sampling fields it refuses left out (for probes whose
+        measure does not rest on them), the cap raised by `headroom` when calls may reason."""
+        changes: dict[str, Any] = {name: None for name in ("temperature", "top_p", "seed")
+                                   if getattr(request, name) is not None
+                                   and not self.accepts(name, getattr(request, name))}
+        if request.max_tokens is not None:
+            changes["max_tokens"] = self.output_cap(request.max_tokens, headroom)
+        return request.model_copy(update=changes) if changes else request
 
 
 class ProbeKind(ABC):

@@ -46,6 +46,7 @@ class AnthropicMessages(ChatProvider):
             body["system"] = system
         if request.op == "count_tokens":
             return WireCall("/v1/messages/count_tokens", body)
+        self.refused(request, ("temperature", "top_p"))
         body["max_tokens"] = request.max_tokens or DEFAULT_MAX_TOKENS
         body.update(optional_fields(request, ("temperature", "top_p")))
         if request.stream:

@@ -11,8 +11,9 @@ from typing import Any, ClassVar
 import httpx2
 
 from audit.schema.evidence import ChatRequest
+from audit.schema.request_profile import RequestRules
 from audit.schema.usage import Usage
-from audit.providers.errors import TransientError
+from audit.providers.errors import TransientError, Unsupported
 from audit.providers.transport import Transport
 
 __all__ = ["ChatProvider", "WireCall", "Reply", "Answer", "sse_json", "optional_fields"]
@@ -61,9 +62,34 @@ class ChatProvider(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, transport: Transport, model: str):
+    def __init__(self, transport: Transport, model: str, rules: RequestRules | None = None):
         self.transport = transport
         self.model = model
+        self.rules = rules
+
+    def refused(self, request: ChatRequest, names: tuple[str, ...]) -> None:
+        """Raise Unsupported (nothing sent, nothing billed) for a field the request profile refuses."""
+        if self.rules is None:
+            return
+        for name in names:
+            value = getattr(request, name, None)
+            if value is not None and not self.rules.accepts(name, value):
+                raise Unsupported(f"not sent: {self.rules.refusal(name, value)}", attempts=0)
+
+    def cap_field(self, default: str) -> str:
+        """The field that carries the output cap: the profile's, else the dialect's own."""
+        return self.rules.cap_field if self.rules is not None and self.rules.cap_field != "max_output_tokens" \
+            else default
+
+    def effort_fields(self) -> dict[str, Any]:
+        """The reasoning effort as the profile says to send it (nothing without efforts)."""
+        if self.rules is None or self.rules.effort is None or self.rules.profile.efforts is None:
+            return {}
+        field_name = self.rules.profile.efforts.field
+        if field_name == "reasoning_effort":
+            return {"reasoning_effort": self.rules.effort}
+        head, _, leaf = field_name.partition(".")
+        return {head: {leaf: self.rules.effort}}
 
     @staticmethod
     @abstractmethod

@@ -35,9 +35,13 @@ class OpenAIChat(ChatProvider):
     def wire_call(self, request: ChatRequest) -> WireCall:
         if request.op != "chat":
             raise Unsupported(f"the openai provider has no {request.op!r} operation", attempts=0)
+        self.refused(request, ("temperature", "top_p", "seed"))
         body: dict[str, Any] = {"model": self.model,
                                 "messages": [m.model_dump() for m in request.messages]}
-        body.update(optional_fields(request, ("temperature", "max_tokens", "seed", "top_p")))
+        body.update(optional_fields(request, ("temperature", "seed", "top_p")))
+        if request.max_tokens is not None:
+            body[self.cap_field("max_tokens")] = request.max_tokens
+        body.update(self.effort_fields())
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

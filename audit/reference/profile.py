@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from audit.core.content import content_dir
+from audit.reference.contract import ApiContract
 from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.schema.base import NonEmpty, Strict
 from audit.core.yamlio import LineMap, format_path, load_yaml, validate_model
@@ -146,6 +147,7 @@ class Behaviour(Strict):
     generation: Generation = Field(default_factory=Generation)
     latency: Latency = Field(default_factory=Latency)
     faults: Faults = Field(default_factory=Faults)
+    api: ApiContract = Field(default_factory=ApiContract, description="the request contract it enforces")
 
 
 class VersionOverride(Strict):
@@ -158,6 +160,7 @@ class VersionOverride(Strict):
     generation: Generation | None = None
     latency: Latency | None = None
     faults: Faults | None = None
+    api: ApiContract | None = None
 
 
 class Profile(Behaviour):

@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.core.errors import InputError, Problem
+import dataclasses
+
+from audit.reference.contract import Rejection, check_request, reasoning_tokens
 from audit.reference.faults import FaultPlan, latency_seconds
 from audit.reference.profile import Behaviour, Profile, load_profile
 from audit.reference.replies import make_reply, prompt_tokens, seeded_rng
@@ -318,6 +321,12 @@ class _Handler(BaseHTTPRequestHandler):
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return self._error(400, "the request body is not valid JSON", anthropic)
+        effort = None
+        if path != COUNT_PATH and isinstance(data, dict):
+            try:
+                effort = check_request(behaviour.api, data, "anthropic" if anthropic else "openai")
+            except Rejection as exc:
+                return self._send_json(exc.status, exc.body)
         try:
             if path == CHAT_PATH:
                 request, options = parse_openai(data, nonce)
@@ -332,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
             count = prompt_tokens(behaviour, tokenizer, request.messages)
             record.usage = {"input_tokens": count}
             return self._deliver({"input_tokens": count}, fault, {})
-        reply = make_reply(behaviour, tokenizer, version, request)
+        reply = _reasoned_reply(behaviour, tokenizer, version, request, effort)
         served = request.model if behaviour.served_model == "echo" else behaviour.served_model
         record.served_model = served
         record.usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
@@ -371,6 +380,22 @@ class _Handler(BaseHTTPRequestHandler):
                 event = event[: len(event) // 2] + b"\n\n"
             self._chunk(event)
         self._end_stream()
+
+
+def _reasoned_reply(behaviour: Behaviour, tokenizer: CountingTokenizer, version: str, request, effort: str | None):
+    """The reply when the model reasons first: hidden tokens come out of the cap and into the count."""
+    if not behaviour.api.efforts:
+        return make_reply(behaviour, tokenizer, version, request)
+    spent, reported = reasoning_tokens(behaviour.api, effort, request.max_tokens)
+    cap = request.max_tokens
+    visible_cap = None if cap is None else cap - spent
+    if visible_cap is not None and visible_cap <= 0:  # reasoning ate the cap: an empty answer, cut by length
+        base = make_reply(behaviour, tokenizer, version, dataclasses.replace(request, max_tokens=1))
+        return dataclasses.replace(base, text="", finish_reason="length", completion_tokens=reported,
+                                   extra={"reasoning_tokens": reported})
+    reply = make_reply(behaviour, tokenizer, version, dataclasses.replace(request, max_tokens=visible_cap))
+    return dataclasses.replace(reply, completion_tokens=reply.completion_tokens + reported,
+                               extra={"reasoning_tokens": reported})
 
 
 def _json_or_text(body: bytes) -> Any:

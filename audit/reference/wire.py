@@ -101,8 +101,11 @@ def parse_anthropic(body: Any, nonce: int = 0, for_count: bool = False) -> tuple
 
 
 def _openai_usage(reply: Reply) -> dict:
-    return {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens}
+    usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+             "total_tokens": reply.prompt_tokens + reply.completion_tokens}
+    if "reasoning_tokens" in reply.extra:  # reasoning models: part of completion_tokens, reported apart
+        usage["completion_tokens_details"] = {"reasoning_tokens": reply.extra["reasoning_tokens"]}
+    return usage
 
 
 def openai_body(reply: Reply, request_id: str, model: str, fingerprint: str | None) -> dict:

@@ -19,9 +19,11 @@ from typing import Any
 
 from audit.runtime.budget import Budget, estimate_call
 from audit.runtime.evidence import EvidenceLog, scrub
+from audit.runtime.rejections import Rejections, signature
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext, exchanges_of
-from audit.providers import ChatProvider, ProviderError, RetryPolicy, Timeouts, Transport
-from audit.schema.evidence import Exchange
+from audit.providers import ChatProvider, ProviderError, RetryPolicy, Timeouts, Transport, Unsupported, WireCall
+from audit.schema.evidence import ChatRequest, Exchange
+from audit.schema.request_profile import RequestRules
 
 __all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS", "collect_into"]
 
@@ -49,6 +51,7 @@ class Collector:
     budget: Budget = field(default_factory=Budget)
     secrets: tuple[str, ...] = ()
     progress: Any = None  # a rich.progress.Progress, or None off a terminal
+    rejections: Rejections = field(default_factory=Rejections)
 
     async def collect(self, probes: Iterable[ProbeKind], target: TargetContext,
                       recorded: Mapping[str, Exchange]) -> list[ProbeProgress]:
@@ -79,7 +82,14 @@ class Collector:
                 if task is not None:
                     self.progress.update(task, total=len(state.done), completed=len(state.done))
                 return
-            await asyncio.gather(*(self._call(state, call, task) for call in fresh))
+            # One call of each kind not yet answered goes first, so a 400 naming a field is paid once.
+            scouts = list({signature(c.request): c for c in reversed(fresh)
+                           if signature(c.request) not in self.rejections.answered}.values())
+            if scouts and not self.rejections.answered:  # nothing known of the endpoint yet: one call alone
+                await self._call(state, scouts[0], task)
+            await asyncio.gather(*(self._call(state, call, task) for call in scouts[1:]))
+            await asyncio.gather(*(self._call(state, call, task) for call in fresh
+                                   if call.key not in state.done))
         state.error = f"still planning calls after {MAX_ROUNDS} rounds"
 
     async def _call(self, state: ProbeProgress, call: PlannedCall, task: Any) -> None:
@@ -87,6 +97,8 @@ class Collector:
         if not self.budget.reserve(estimate):
             return
         exchange = await self._exchange(state.probe.id, call)
+        if exchange.ok:
+            self.rejections.answered.add(signature(call.request))
         self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None, answered=exchange.ok)
         await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
         state.done[call.key] = exchange
@@ -105,8 +117,14 @@ class Collector:
         started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
         try:
             wire = provider.wire_call(call.request)
-            record["wire_request"] = wire.body
-            reply = await provider.send(wire, call.request)
+            body, notes = self.rejections.apply(wire.body)
+            record["wire_request"] = body
+            if notes:
+                record["adaptation"] = "; ".join(notes)
+            blocked = self.rejections.blocked(body)
+            if blocked:
+                raise Unsupported(blocked, attempts=0)
+            reply = await self._send(WireCall(wire.path, body, wire.stream), call.request, record)
             record.update(status=reply.status, response=reply.body, text=reply.text, ok=True,
                           attempts=reply.attempts, started_at=reply.started_at, elapsed_ms=reply.elapsed_ms,
                           served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
@@ -121,12 +139,26 @@ class Collector:
         record["started_at"] = record["started_at"].isoformat()
         return Exchange.model_validate(scrub(record, self.secrets))
 
+    async def _send(self, wire: WireCall, request: ChatRequest, record: dict[str, Any]):
+        """Send; after a 400 that names the cap field and its replacement, resend once adapted."""
+        try:
+            return await self.provider.send(wire, request)
+        except ProviderError as exc:
+            if exc.status != 400:
+                raise
+            instead = self.rejections.learn(exc.body, wire.body, record["id"])
+            if instead is None:
+                raise
+        body, notes = self.rejections.apply(wire.body)
+        record["wire_request"], record["adaptation"] = body, "; ".join(notes)
+        return await self.provider.send(WireCall(wire.path, body, wire.stream), request)
+
 
 def collect_into(evidence: Path, provider: type[ChatProvider], base_url: str, model: str,
                  probes: Iterable[ProbeKind], target: TargetContext, *, run_id: str, endpoint: str | None = None,
                  recorded: Mapping[str, Exchange] | None = None, api_key: str | None = None, concurrency: int = 8,
                  retry: RetryPolicy | None = None, timeouts: Timeouts | None = None, budget: Budget | None = None,
-                 progress: Any = None) -> tuple[list[ProbeProgress], int]:
+                 progress: Any = None, rules: RequestRules | None = None) -> tuple[list[ProbeProgress], int]:
     """Drive `probes` against one endpoint, appending every exchange to `evidence` (JSONL).
 
     The one place that wires a transport, the evidence log and a collector together; returns the
@@ -138,7 +170,7 @@ def collect_into(evidence: Path, provider: type[ChatProvider], base_url: str, mo
                               concurrency=concurrency, retry=retry or RetryPolicy(), timeouts=timeouts or Timeouts())
         async with transport:
             with EvidenceLog(evidence) as log:
-                collector = Collector(provider(transport, model), run_id, endpoint or base_url, log,
+                collector = Collector(provider(transport, model, rules), run_id, endpoint or base_url, log,
                                       budget if budget is not None else Budget(),
                                       tuple(s for s in (api_key,) if s), progress)
                 states = await collector.collect(probes, target, recorded or {})

@@ -10,6 +10,8 @@ A target comes from command-line flags, optionally on top of a target YAML file:
     connect_timeout: 10         # seconds
     read_timeout: 120
     max_attempts: 6             # per call, retries included
+    request_profile: openai-gpt-5.4   # optional: else matched from the model id (data/request_profiles.yaml)
+    reasoning_effort: low       # optional: else the lowest effort the profile allows
 
 No key is sent unless `api_key_env` names a variable. The key is read from the environment at
 the moment the client is built and lives only in the client's headers; what is recorded is
@@ -35,7 +37,7 @@ ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class Target(Strict):
-    provider: Literal["openai", "anthropic"] = "openai"
+    provider: Literal["openai", "openai-responses", "anthropic"] = "openai"
     model: NonEmpty
     base_url: NonEmpty
     api_key_env: str | None = Field(default=None, pattern=ENV_NAME,
@@ -44,6 +46,9 @@ class Target(Strict):
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=120.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=50)
+    request_profile: str | None = Field(default=None, description="a profile id in data/request_profiles.yaml; "
+                                                                  "None: matched from the model id")
+    reasoning_effort: str | None = Field(default=None, description="None: the lowest the profile allows")
 
     @field_validator("base_url")
     @classmethod
@@ -54,6 +59,12 @@ class Target(Strict):
         if parts.username or parts.password:
             raise ValueError("must not carry credentials; name the key's environment variable in api_key_env")
         return value
+
+    def rules(self):
+        """The request rules its calls follow (profile at effort), or None when no profile matches."""
+        from audit.runtime.request_profiles import resolve_rules
+
+        return resolve_rules(self.model, self.provider, self.request_profile, self.reasoning_effort)
 
     @property
     def endpoint(self) -> str:

@@ -62,3 +62,5 @@ class Exchange(Strict):
                                                                  "answer (reasoning_content, thinking blocks)")
     finish_reason: str | None = Field(default=None, description="why generation stopped, in OpenAI's terms "
                                                                 "(stop, length, …)")
+    adaptation: str | None = Field(default=None, description="how the body was adapted after a rejection "
+                                                             "(the cap field's name), with the 400 it followed")

@@ -143,7 +143,8 @@ def test_max_tokens_and_max_cost_caps(fixtures, tmp_path, echo_kind):
     with Loopback() as server:
         res = run(fixtures, tmp_path / "b", server, [probe], "--max-cost", "0.00005", "--concurrency", "1")
         assert res.exit_code == 0 and "stopped: max-cost" in res.output
-        assert len(server.requests) == 1
+        # the first call goes alone (a scout) and settles at the usage reported, so later ones may fit
+        assert 1 <= len(server.requests) < 5
 
 
 def test_max_cost_needs_a_price(fixtures, tmp_path, echo_kind):

@@ -61,6 +61,8 @@ class TokenizerParams(Strict):
     billing_pass_pct: float = Field(default=5.0, ge=0)
     billing_partial_pct: float = Field(default=15.0, ge=0)
     vocab_tolerance_pct: float = Field(default=1.0, ge=0)
+    reasoning_headroom: int = Field(default=1024, ge=0, description="cap tokens added on calls that may reason, "
+                                                                    "so hidden reasoning does not starve the answer")
 
 
 def prompt_tokens(exchange: Exchange | None) -> int | None:
@@ -93,19 +95,24 @@ class TokenizerProbe(ProbeKind):
             return "count_tokens" if target.provider == "anthropic" else "chat"
         return self.params.count_with
 
-    def _request(self, text: str, op: str) -> ChatRequest:
+    def _request(self, text: str, op: str, target: TargetContext) -> ChatRequest:
+        """Prompt counts do not depend on sampling, so fields the target refuses are left out."""
         if op == "count_tokens":
             return ChatRequest(op="count_tokens", messages=[Message(role="user", content=text)])
-        return ChatRequest(messages=[Message(role="user", content=text)], max_tokens=self.params.max_tokens,
-                           temperature=self.params.temperature, seed=self.params.seed)
+        p = self.params
+        return ChatRequest(messages=[Message(role="user", content=text)],
+                           max_tokens=target.output_cap(p.max_tokens, p.reasoning_headroom),
+                           temperature=p.temperature if target.accepts("temperature", p.temperature) else None,
+                           seed=p.seed if target.accepts("seed") else None)
 
     def _text(self, probe_id: str) -> str:
         d = self.design
         return d.base_text + d.separator + d.probe(probe_id).text
 
-    def _call(self, key: str, text: str, op: str) -> PlannedCall:
-        return PlannedCall(key, self._request(text, op), estimated_input_tokens=len(text),
-                           estimated_output_tokens=0 if op == "count_tokens" else self.params.max_tokens)
+    def _call(self, key: str, text: str, op: str, target: TargetContext) -> PlannedCall:
+        request = self._request(text, op, target)
+        return PlannedCall(key, request, estimated_input_tokens=len(text),
+                           estimated_output_tokens=0 if op == "count_tokens" else request.max_tokens)
 
     def _deltas(self, done: Mapping[str, Exchange]) -> dict[str, int]:
         base = prompt_tokens(done.get("base"))
@@ -128,7 +135,7 @@ class TokenizerProbe(ProbeKind):
         first = [("base", self.design.base_text), ("probe-1", self._text("probe-1"))]
         if op == "count_tokens":
             first.append(("billing", self.design.base_text))
-        missing = [self._call(key, text, "chat" if key == "billing" else op)
+        missing = [self._call(key, text, "chat" if key == "billing" else op, target)
                    for key, text in first if key not in done]
         if missing:
             return missing
@@ -141,9 +148,9 @@ class TokenizerProbe(ProbeKind):
         inflation_test = ident.class_id is None and remaining and \
             declared_class(self.design, target.declared.tokenizer) is not None
         if ident.needs_tiebreak and ident.next_probe not in done:
-            return [self._call(ident.next_probe, self._text(ident.next_probe), op)]
+            return [self._call(ident.next_probe, self._text(ident.next_probe), op, target)]
         if inflation_test:
-            return [self._call(remaining[0], self._text(remaining[0]), op)]
+            return [self._call(remaining[0], self._text(remaining[0]), op, target)]
         return []
 
     def max_calls(self) -> int:
