@@ -27,9 +27,15 @@ def register(app: typer.Typer) -> None:
     @group.command("fetch")
     @reports_errors
     def fetch() -> None:
-        """Setup step: store the verified OpenAI encoding files (r50k_base from openai-whisper's sdist via pip)."""
+        """Setup step: store the tokenizer files no installed package holds, checked, then load the catalog.
+
+        OpenAI encodings (r50k_base from openai-whisper's sdist) against tiktoken's sha256; llama.cpp's
+        vocab files and Unicode table from the pinned llama-cpp-python sdist, against its PyPI sha256.
+        """
         from audit.core.errors import OutputError
+        from audit.tokenizers import catalog_status
         from audit.tokenizers.cache import ensure_openai_file, fetch_gpt2_from_whisper_sdist
+        from audit.tokenizers.llamacpp.sdist import LLAMA_CPP_PYTHON_VERSION, ensure_vocab, vocab_dir
 
         for encoding in ("o200k_base", "cl100k_base"):
             console.print(f"{encoding}: {ensure_openai_file(encoding)}", markup=False)
@@ -37,6 +43,16 @@ def register(app: typer.Typer) -> None:
             console.print(f"r50k_base: {fetch_gpt2_from_whisper_sdist()}", markup=False)
         except Exception as exc:  # pip failure or a hash mismatch: say which
             raise OutputError(f"cannot fetch r50k_base: {exc}") from None
+        try:
+            files = ensure_vocab()
+        except Exception as exc:
+            raise OutputError(f"cannot fetch llama.cpp's vocab files (llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION} "
+                              f"sdist): {exc}") from None
+        console.print(f"llama.cpp vocabularies: {len(files)} in {vocab_dir()}", markup=False)
+        statuses = catalog_status()  # also parses each GGUF once, so later loads are fast
+        missing = [s.entry.name for s in statuses if not s.available]
+        console.print(f"catalog: {len(statuses) - len(missing)}/{len(statuses)} tokenizers available"
+                      + (f" (unavailable: {', '.join(missing)})" if missing else ""), markup=False)
 
     @group.command("design")
     @reports_errors

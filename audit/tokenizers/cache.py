@@ -5,7 +5,8 @@ Two sources, both ordinary PyPI packages fetched with pip by a setup step (never
   from the `openai-whisper` *source* package, of which only `whisper/assets/gpt2.tiktoken` is
   extracted (the package itself is never installed: it would pull torch). Every file is checked
   against the sha256 that tiktoken publishes for it before it is stored.
-- llama.cpp's vocab-only GGUF files: found where the real-server setup put them (see `gguf_dirs`).
+- llama.cpp's vocab-only GGUF files: extracted from the pinned llama-cpp-python sdist on PyPI
+  (audit/tokenizers/llamacpp/sdist.py) into <cache>/llama-vocab/, or found in AUDIT_VOCAB_DIR.
 
 Files are stored under the name tiktoken looks for (sha1 of the encoding's URL), so tiktoken's
 own loader, with its own hash check, reads them offline.
@@ -114,7 +115,7 @@ def gguf_dirs() -> list[Path]:
     found: list[Path] = []
     if os.environ.get("AUDIT_VOCAB_DIR"):
         found.append(Path(os.environ["AUDIT_VOCAB_DIR"]))
-    found.append(cache_dir() / "llama-vocab")  # where scripts/setup-real-servers.sh puts them
+    found.append(cache_dir() / "llama-vocab")  # where `audit tokenizers fetch` puts them
     return found
 
 

