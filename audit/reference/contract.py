@@ -85,7 +85,7 @@ def effort_of(contract: ApiContract, data: dict[str, Any]) -> str | None:
 def check_request(contract: ApiContract, data: dict[str, Any], dialect: str) -> str | None:
     """Raise Rejection for what the contract refuses; return the request's effort."""
     anthropic = dialect == "anthropic"
-    if not anthropic:
+    if dialect == "openai":  # the Chat cap field; Responses has only max_output_tokens
         for name, instead in contract.refused_fields.items():
             if name in data:
                 raise _openai_error(f"Unsupported parameter: '{name}' is not supported with this model. "

@@ -9,7 +9,8 @@ mid-way, a stalled response, a malformed JSON body.
         server.requests.count(path="/v1/chat/completions")
         server.set_version("b")
 
-Endpoints: POST /v1/chat/completions (streaming with a usage chunk on request), GET /v1/models,
+Endpoints: POST /v1/chat/completions (streaming with a usage chunk on request), POST /v1/responses
+(streaming too), GET /v1/models,
 POST /v1/messages and /v1/messages/count_tokens (Anthropic), and for tests and demos
 GET|POST /admin/version, POST /admin/reload, GET /admin/stats.
 """
@@ -36,7 +37,8 @@ from audit.reference.profile import Behaviour, Profile, load_profile
 from audit.reference.replies import make_reply, prompt_tokens, seeded_rng
 from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
 from audit.reference.wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
-                   openai_error, openai_stream_events, parse_anthropic, parse_openai, sse)
+                   openai_error, openai_stream_events, parse_anthropic, parse_openai, parse_responses,
+                   responses_body, responses_stream_events, sse)
 
 __all__ = ["ReferenceServer", "RequestRecord", "RequestLog", "is_loopback"]
 
@@ -44,6 +46,7 @@ CHAT_PATH = "/v1/chat/completions"
 MESSAGES_PATH = "/v1/messages"
 COUNT_PATH = "/v1/messages/count_tokens"
 MODELS_PATH = "/v1/models"
+RESPONSES_PATH = "/v1/responses"
 
 
 @dataclass
@@ -247,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/admin/reload":
             ref.reload()
             self._send_json(200, {"version": ref.version, "profile": ref.profile.id})
-        elif path in (CHAT_PATH, MESSAGES_PATH, COUNT_PATH):
+        elif path in (CHAT_PATH, MESSAGES_PATH, COUNT_PATH, RESPONSES_PATH):
             try:
                 self._api(path, body)
             except _Dropped:
@@ -270,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, path: str, body: bytes) -> None:
         ref = self.server.reference
         self._started = time.perf_counter()
-        anthropic = path != CHAT_PATH
+        anthropic = path in (MESSAGES_PATH, COUNT_PATH)
         index, nonce = ref.next_request()
         version = ref.version
         behaviour = ref.behaviour(version)
@@ -324,12 +327,15 @@ class _Handler(BaseHTTPRequestHandler):
         effort = None
         if path != COUNT_PATH and isinstance(data, dict):
             try:
-                effort = check_request(behaviour.api, data, "anthropic" if anthropic else "openai")
+                dialect = "anthropic" if anthropic else ("openai-responses" if path == RESPONSES_PATH else "openai")
+                effort = check_request(behaviour.api, data, dialect)
             except Rejection as exc:
                 return self._send_json(exc.status, exc.body)
         try:
             if path == CHAT_PATH:
                 request, options = parse_openai(data, nonce)
+            elif path == RESPONSES_PATH:
+                request, options = parse_responses(data, nonce)
             else:
                 request, options = parse_anthropic(data, nonce, for_count=path == COUNT_PATH)
         except BadRequest as exc:
@@ -346,6 +352,11 @@ class _Handler(BaseHTTPRequestHandler):
         record.served_model = served
         record.usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
         request_id = f"{index:06d}{uuid.uuid4().hex[:12]}"
+        if path == RESPONSES_PATH:
+            if options["stream"]:
+                events = [sse(e) for e in responses_stream_events(reply, request_id, served)]
+                return self._stream(events, fault, self._id_header(False, request_id))
+            return self._deliver(responses_body(reply, request_id, served), fault, self._id_header(False, request_id))
         if options["stream"]:
             if anthropic:
                 events = [sse(data, name) for name, data in anthropic_stream_events(reply, request_id, served)]

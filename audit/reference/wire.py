@@ -100,6 +100,55 @@ def parse_anthropic(body: Any, nonce: int = 0, for_count: bool = False) -> tuple
             {"stream": bool(body.get("stream", False))})
 
 
+def parse_responses(body: Any, nonce: int = 0) -> tuple[ChatInput, dict]:
+    """A Responses API request (`input` string or role/content items, `instructions`,
+    `max_output_tokens`) -> (ChatInput, options {stream})."""
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    raw = body.get("input")
+    items = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise BadRequest("'input' must be a string or a non-empty list")
+    common = _common({**body, "messages": items})
+    messages = _messages(items, ("system", "developer", "user", "assistant"))
+    if body.get("instructions"):
+        messages.insert(0, ("system", _text_of(body["instructions"], "instructions")))
+    max_tokens = _max_tokens(body.get("max_output_tokens"), required=False)
+    return (ChatInput(messages=tuple(messages), max_tokens=max_tokens, nonce=nonce, **common),
+            {"stream": bool(body.get("stream", False))})
+
+
+def responses_body(reply: Reply, request_id: str, model: str) -> dict:
+    """A Response object: a reasoning item (when the model reasoned), a message item, usage."""
+    reasoning = reply.extra.get("reasoning_tokens")
+    output = [{"type": "reasoning", "id": f"rs_{request_id}", "summary": []}] if reasoning else []
+    if reply.text:
+        output.append({"type": "message", "id": f"msg_{request_id}", "status": "completed", "role": "assistant",
+                       "content": [{"type": "output_text", "text": reply.text, "annotations": []}]})
+    incomplete = reply.finish_reason == "length"
+    return {
+        "id": f"resp_{request_id}", "object": "response", "created_at": int(time.time()), "model": model,
+        "status": "incomplete" if incomplete else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+        "output": output,
+        "usage": {"input_tokens": reply.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens": reply.completion_tokens,
+                  "output_tokens_details": {"reasoning_tokens": reasoning or 0},
+                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
+    }
+
+
+def responses_stream_events(reply: Reply, request_id: str, model: str) -> list[dict]:
+    """response.created, one response.output_text.delta per piece, then response.completed (or
+    response.incomplete) carrying the whole Response."""
+    final = responses_body(reply, request_id, model)
+    events = [{"type": "response.created", "response": {**final, "status": "in_progress", "output": []}}]
+    events += [{"type": "response.output_text.delta", "item_id": f"msg_{request_id}", "output_index": 0,
+                "content_index": 0, "delta": piece} for piece in _pieces(reply.text)]
+    events.append({"type": f"response.{final['status']}", "response": final})
+    return events
+
+
 def _openai_usage(reply: Reply) -> dict:
     usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
              "total_tokens": reply.prompt_tokens + reply.completion_tokens}

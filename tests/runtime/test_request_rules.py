@@ -110,3 +110,38 @@ def test_claude_opus_47_gets_no_sampling_fields(tmp_path):
     assert done and all(ex.ok for ex in done)
     assert not any("temperature" in ex.wire_request for ex in done)
     assert not any(ex.key.startswith("fixed") for ex in done)  # temperature-0 channel left out
+
+
+def test_responses_dialect_reads_text_usage_and_reasoning(tmp_path):
+    rules = resolve_rules("gpt-5.4-mini", "openai-responses", effort="low")
+    with ReferenceServer("gpt-5.4") as server:
+        target, probes, states = _run(server, "gpt-5.4-mini", ["tokenizer-integrity"], tmp_path, rules=rules,
+                                      provider="openai-responses")
+        paths = {r.path for r in server.requests.records}
+        assert server.requests.count(status=400) == 0
+    assert paths == {"/v1/responses"}
+    done = states[0].done
+    assert all(ex.ok and ex.usage.reasoning_tokens == 32 and ex.wire_request["reasoning"] == {"effort": "low"}
+               and "max_output_tokens" in ex.wire_request for ex in done.values())
+    found = {f.check: f for f in probes[0].evaluate(target, done)}
+    assert found["tokenizer-match"].outcome == "pass" and found["completion-billing"].outcome == "pass"
+
+
+def test_responses_stream_is_assembled():
+    import asyncio
+
+    from audit.providers import OpenAIResponses, Transport
+    from audit.schema.evidence import ChatRequest, Message
+
+    async def go(url):
+        async with Transport(OpenAIResponses.base_url(url)) as transport:
+            provider = OpenAIResponses(transport, "gpt-5.4-mini")
+            request = ChatRequest(messages=[Message(role="system", content="be brief"),
+                                            Message(role="user", content="hello there")], max_tokens=12, stream=True)
+            return await provider.send(provider.wire_call(request), request)
+
+    with ReferenceServer("gpt-5.4") as server:
+        reply = asyncio.run(go(server.url))
+        sent = server.requests.records[0].body
+    assert sent["instructions"] == "be brief" and sent["stream"] is True
+    assert reply.text and reply.usage.output_tokens is not None and reply.finish_reason in ("stop", "length")
