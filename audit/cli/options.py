@@ -12,7 +12,7 @@ __all__ = ["Endpoint", "ModelName", "Provider", "KeyEnv", "TargetFile", "Baselin
 
 Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
 ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
-Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles) or anthropic.")]
+Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles), openai-responses or anthropic.")]
 KeyEnv = Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")]
 TargetFile = Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, ...).")]
 Baselines = Annotated[Optional[Path], typer.Option(

@@ -39,6 +39,17 @@ def _plan_table(plan, run):
     return table
 
 
+def _print_requests(prepared) -> None:
+    """The request profile, the effort, and the fields each probe will send."""
+    from audit.runtime.preview import preview_requests, profile_line
+    from audit.runtime.run_folder import target_context
+
+    context = target_context(prepared.spec, prepared.record)
+    console.print(profile_line(context.request), markup=False)
+    for probe in preview_requests(prepared.target.provider, prepared.target.model, prepared.probes, context):
+        console.print(f"  {probe.probe_id} sends: " + (" | ".join(probe.fields) or "no calls"), markup=False)
+
+
 def _cost_line(plan) -> str:
     if plan.prices is None:
         return "estimated cost: unknown (no model.price in the record; give --price-in/--price-out)"
@@ -56,7 +67,9 @@ def _caps_line(caps) -> str:
 def run(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
         endpoint: Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")] = None,
         model: Annotated[Optional[str], typer.Option(help="Model name to request.")] = None,
-        provider: Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles) or anthropic.")] = None,
+        provider: Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles), openai-responses or anthropic.")] = None,
+        request_profile: Annotated[Optional[str], typer.Option(help="Request profile id (data/request_profiles.yaml); default: matched from the model id.")] = None,
+        reasoning_effort: Annotated[Optional[str], typer.Option(help="Reasoning effort; default: the lowest the request profile allows.")] = None,
         api_key_env: Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")] = None,
         target: Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, api_key_env, ...).")] = None,
         probes: Annotated[Optional[str], typer.Option(help="Probe ids or files, comma-separated; default: the shipped probes the rubric uses.")] = None,
@@ -86,7 +99,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
 
     card_formats = parse_formats(formats)
     tgt = load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
-                      concurrency=concurrency)
+                      concurrency=concurrency, request_profile=request_profile, reasoning_effort=reasoning_effort)
     link = None if baseline is None else BaselineLink(resolve_baseline(baseline, baselines), alpha, period)
     prepared = prepare(record, tgt, rubric=rubric, probe_ids=_split(probes), run_id=run_id, out=out,
                        caps=Caps(max_calls, max_tokens, max_cost), price_in=price_in, price_out=price_out,
@@ -94,6 +107,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     the_plan = plan(prepared)
     console.print(_plan_table(the_plan, prepared))
     console.print(f"{tgt.provider} {tgt.model} at {tgt.endpoint}", markup=False)
+    _print_requests(prepared)
     console.print(_cost_line(the_plan), markup=False)
     console.print(_caps_line(prepared.caps), markup=False)
     if dry_run:

@@ -201,6 +201,8 @@ class TokenizerProbe(ProbeKind):
             SERVED_MODEL_SUBSTITUTION: check_substitution(self.design, seen, [served, target.model], p.tolerance),
             REASONING_TOKENS: reasoning,
         }
+        if target.request is not None:
+            common.update(request_profile=target.request.profile.id, reasoning_effort=target.request.effort)
         return [self.finding(check, v.outcome, v.message, {**common, **v.values}, refs)
                 for check, v in verdicts.items()]
 

@@ -113,6 +113,9 @@ def _facts(v: TokenizerView) -> list[Fact]:
         facts.append(Fact("Probe text counted", deltas))
     if v.nearest:
         facts.append(Fact("Nearest classes" if v.status == "match" else "Nearest classes (no match)", _nearest(v)))
+    if v.request_profile:
+        effort = f" at reasoning effort {v.reasoning_effort}" if v.reasoning_effort else ""
+        facts.append(Fact("Request profile", v.request_profile + effort))
     if v.count_ratio:
         facts.append(Fact("Tokens per reference token", ", ".join(f"{k}: {r:g}" for k, r in v.count_ratio.items()
                                                                  if r is not None)))

@@ -50,6 +50,8 @@ class TokenizerView(_View):
     calls: int | None = None
     count_ratio: dict[str, float | None] = Field(default_factory=dict)
     prompt_billing_factor: float | None = None
+    request_profile: str | None = None
+    reasoning_effort: str | None = None
     # tokenizer-match
     declared: str | None = None
     declared_class: str | None = None
