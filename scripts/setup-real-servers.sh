@@ -2,16 +2,21 @@
 # Prepare the real model servers the test suite (pytest -m realserver) runs against, offline after
 # the first run. Every step is cached and skipped when its result is already there.
 #
-#   1. installs llama-cpp-python[server] (pinned) into the project's virtualenv, compiling llama.cpp
-#      with portable CPU flags (about 6-10 minutes on 2 cores);
-#   2. keeps its source package (sdist) in the cache and extracts llama.cpp's vocab-only GGUF files
-#      and their test vectors (vendor/llama.cpp/models/ggml-vocab-*) into <cache>/llama-vocab/;
-#   3. with --llama-server, builds llama.cpp's C++ llama-server from the same source (about 7 minutes);
-#   4. builds the tiny random-weight GGUF models (real tokenizers, 64-wide, 2 layers) into <cache>/models/;
-#   5. with --litellm, installs the pinned LiteLLM proxy into its own virtualenv, <cache>/litellm-venv
+#   1. keeps llama-cpp-python's source package (sdist) in the cache;
+#   2. compiles the llama.cpp vendored in it ONCE, with portable CPU flags (about 6 minutes on 2 cores),
+#      into both llama.cpp's C++ llama-server (<cache>/llama-server/bin/) and a llama-cpp-python wheel
+#      holding the same shared libraries (<cache>/wheels/); only when one of them is missing
+#      (tests/support/realserver/build.py);
+#   3. installs that wheel with its [server] extra into the project's virtualenv (seconds);
+#   4. extracts llama.cpp's vocab-only GGUF files and their test vectors
+#      (vendor/llama.cpp/models/ggml-vocab-*) into <cache>/llama-vocab/;
+#   5. builds the tiny random-weight GGUF models (real tokenizers, 64-wide, 2 layers) into <cache>/models/;
+#   6. with --litellm, installs the pinned LiteLLM proxy into its own virtualenv, <cache>/litellm-venv
 #      (about 2 minutes; the tokenizer tests catch it substituting a model);
-#   6. with --serve, starts llama-cpp-python's server (or llama-server with --llama-server) on
+#   7. with --serve, starts llama-cpp-python's server (or llama-server with --llama-server) on
 #      127.0.0.1 and prints its base URL.
+# Without --llama-server a missing llama-server alone does not start a compile (but a compile always
+# builds it).
 #
 # Usage: scripts/setup-real-servers.sh [--llama-server] [--litellm] [--serve] [--skip-install]
 # Environment:
@@ -35,7 +40,7 @@ for arg in "$@"; do
     --litellm) want_litellm=1 ;;
     --serve) serve=1 ;;
     --skip-install) install=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -74,35 +79,34 @@ echo "cache: $cache; llama-cpp-python $pinned; python: $python" >&2
 step "source package (sdist) of llama-cpp-python $pinned"
 timed "sdist" "$python" -c 'from tests.support.realserver.vocab import ensure_sdist; print(ensure_sdist())'
 
+need_install=0
 if [[ $install == 1 ]]; then
-  step "llama-cpp-python[server] $pinned"
   installed="$("$python" -c 'import importlib.metadata as m; print(m.version("llama_cpp_python"))' 2>/dev/null || true)"
   server_ok="$("$python" -c 'from tests.support.realserver.servers import llama_cpp_python_status as s; print(s() is None)')"
-  if [[ "$installed" == "$pinned" && "$server_ok" == "True" ]]; then
+  [[ "$installed" == "$pinned" && "$server_ok" == "True" ]] || need_install=1
+fi
+wheel_path() { "$python" -c 'from tests.support.realserver.paths import llama_cpp_python_wheel as w; print(w() or "")'; }
+server_built="$("$python" -c 'from tests.support.realserver.paths import llama_server_bin as b; print(b().is_file())')"
+
+step "llama.cpp $pinned, compiled once for llama-cpp-python and llama-server"
+if [[ ( $need_install == 1 && -z "$(wheel_path)" ) || ( $want_llama_server == 1 && "$server_built" != "True" ) ]]; then
+  JOBS="$jobs" timed "compile" "$python" -m tests.support.realserver.build
+else
+  echo "   already built (or not needed)" >&2
+fi
+
+if [[ $install == 1 ]]; then
+  step "llama-cpp-python[server] $pinned"
+  if [[ $need_install == 0 ]]; then
     echo "   already installed" >&2
   else
-    # The compiled wheel is kept in the cache, so another checkout (a fresh CI clone) installs it in seconds.
-    wheels="$cache/wheels"
-    wheel="$(ls "$wheels"/llama_cpp_python-"$pinned"-*.whl 2>/dev/null | head -n 1 || true)"
-    if [[ -z "$wheel" ]]; then
-      sdist="$("$python" -c 'from tests.support.realserver.vocab import sdist_path; print(sdist_path())')"
-      export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF"
-      export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
-      timed "compile" "$python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir \
-        -w "$wheels" "$sdist"
-      wheel="$(ls "$wheels"/llama_cpp_python-"$pinned"-*.whl | head -n 1)"
-    fi
-    timed "install" "$python" -m pip install --quiet --disable-pip-version-check "${wheel}[server]"
+    # The wheel is kept in the cache, so another checkout (a fresh CI clone) installs it in seconds.
+    timed "install" "$python" -m pip install --quiet --disable-pip-version-check "$(wheel_path)[server]"
   fi
 fi
 
 step "vocab-only GGUF files and test vectors"
 timed "vocab" "$python" -m tests.support.realserver.vocab
-
-if [[ $want_llama_server == 1 ]]; then
-  step "llama.cpp llama-server"
-  timed "llama-server" "$python" -m tests.support.realserver.build
-fi
 
 step "tiny models"
 timed "tiny models" "$python" -c '

@@ -8,8 +8,8 @@ filled by ``scripts/setup-real-servers.sh`` (or on demand by the realserver test
     <cache>/llama-vocab/ggml-vocab-<name>.gguf.inp    test inputs, separated by "\\n__ggml_vocab_test__\\n"
     <cache>/llama-vocab/ggml-vocab-<name>.gguf.out    expected token ids, one line of ints per input
     <cache>/models/tiny-<family>-s<seed>.gguf         tiny random-weight models
-    <cache>/llama-server/bin/llama-server             llama.cpp's C++ server, when built
-    <cache>/wheels/llama_cpp_python-<version>-*.whl    the compiled llama-cpp-python, reused by new checkouts
+    <cache>/llama-server/bin/llama-server             llama.cpp's C++ server, with its shared libraries
+    <cache>/wheels/llama_cpp_python-<version>-*.whl    llama-cpp-python with the same libraries, reused by new checkouts
     <cache>/litellm-venv/                             the LiteLLM proxy's own virtualenv
 """
 
@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 __all__ = ["LLAMA_CPP_PYTHON_VERSION", "cache_dir", "vocab_dir", "vocab_file", "list_vocab_files",
-           "models_dir", "sdist_dir", "llama_server_bin"]
+           "models_dir", "sdist_dir", "llama_server_bin", "wheels_dir", "llama_cpp_python_wheel"]
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"  # the pinned llama-cpp-python (and its vendored llama.cpp)
 
@@ -62,3 +62,13 @@ def sdist_dir() -> Path:
 
 def llama_server_bin() -> Path:
     return cache_dir() / "llama-server" / "bin" / "llama-server"
+
+
+def wheels_dir() -> Path:
+    return cache_dir() / "wheels"
+
+
+def llama_cpp_python_wheel(version: str = LLAMA_CPP_PYTHON_VERSION) -> Path | None:
+    """The built llama-cpp-python wheel in the cache, or None."""
+    found = sorted(wheels_dir().glob(f"llama_cpp_python-{version}-*.whl"))
+    return found[0] if found else None
