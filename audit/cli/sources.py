@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
               passage: Annotated[Optional[list[str]], typer.Option(help="A quoted passage to keep (repeatable).")]
               = None) -> None:
         """Fetch a page (on-site redirects only, size cap, timeouts) and archive body, text and sidecar."""
-        from audit.sources.fetch import FetchLimits, fetch_page
+        from audit.runtime.source_fetch import FetchLimits, fetch_page
 
         page = fetch_page(url, FetchLimits(read_timeout=timeout, deadline=deadline, max_bytes=max_bytes))
         _store(url, page.body, archive=archive, no_copy=no_copy, terms=terms, note=None, passages=passage,

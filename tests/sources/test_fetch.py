@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from audit.cli.app import app
 from audit.sources.archive import load_snapshot
-from audit.sources.fetch import FetchError, FetchLimits, fetch_page, same_site
+from audit.runtime.source_fetch import FetchError, FetchLimits, fetch_page, same_site
 
 runner = CliRunner()
 
