@@ -43,9 +43,10 @@ fi
 echo "setup: installing the tool and its test dependencies into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-# OpenAI encoding files no installed package holds (r50k_base, from openai-whisper's sdist on PyPI),
-# checked against tiktoken's published sha256 and cached; seconds, once.
-echo "setup: storing the verified OpenAI tokenizer files"
+# Tokenizer files no installed package holds, cached once: r50k_base from openai-whisper's sdist on PyPI
+# (checked against tiktoken's published sha256) and llama.cpp's vocab-only GGUF files from the pinned
+# llama-cpp-python sdist (sha256-pinned), so every catalogued reference tokenizer loads.
+echo "setup: storing the verified reference tokenizer files (once; a few minutes on a fresh machine)"
 .venv/bin/audit tokenizers fetch >/dev/null
 
 if [ "${1:-}" != "--no-card" ]; then
