@@ -52,6 +52,18 @@ class RunTarget(Strict):
     model: str
     endpoint: str = Field(description="base URL without credentials, query or fragment")
     api_key_env: str | None = Field(default=None, description="the variable's name only")
+    request_profile: str | None = Field(default=None, description="the request profile its calls followed")
+    reasoning_effort: str | None = Field(default=None, description="the reasoning effort they were sent with")
+
+    def rules(self):
+        """The request rules recorded with the run (None before profiles existed, or none matched)."""
+        if self.request_profile is None:
+            return None
+        from audit.runtime.request_profiles import find_request_profile
+        from audit.schema.request_profile import RequestRules
+
+        profile = find_request_profile(self.model, self.provider, self.request_profile)
+        return RequestRules(profile=profile, effort=self.reasoning_effort)
 
 
 class FileRef(Strict):
@@ -76,7 +88,7 @@ class RunSpec(Strict):
         """The fields in which `other` (a resumed invocation) differs from this run."""
         diffs = []
         if self.target.model_dump(exclude={"api_key_env"}) != other.target.model_dump(exclude={"api_key_env"}):
-            diffs.append("target (provider, model or endpoint)")
+            diffs.append("target (provider, model, endpoint, request profile or effort)")
         if self.probes != other.probes:
             diffs.append("probes")
         if self.rubric.sha256 != other.rubric.sha256:
@@ -165,7 +177,8 @@ def target_context(spec: RunSpec, record: LoadedRecord, extra: dict[str, Any] | 
     """What probes see of the target; `extra` holds the run id, the spec's context and `extra`."""
     return TargetContext(provider=spec.target.provider, model=spec.target.model,
                          identity=record.record.model, declared=record.record.declared,
-                         extra={"run_id": spec.run_id, **spec.context, **(extra or {})})
+                         extra={"run_id": spec.run_id, **spec.context, **(extra or {})},
+                         request=spec.target.rules())
 
 
 def probes_of(spec: RunSpec) -> list[ProbeKind]:

@@ -121,7 +121,7 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     if baseline is not None:
         if baseline.alpha is not None and not 0 < baseline.alpha < 1:
             raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
-        RunFolder(baseline.folder).load_spec()  # a readable run folder
+        baseline_spec = RunFolder(baseline.folder).load_spec()  # a readable run folder
     prices = prices_for(record, price_in, price_out)
     if caps.max_cost is not None and prices is None:
         raise InputError([Problem("--max-cost", "needs prices: the record has no model.price; "
@@ -129,9 +129,11 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     spec = RunSpec(run_id=run_id or new_run_id(target.model),
                    created_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                    target=RunTarget(provider=target.provider, model=target.model, endpoint=target.endpoint,
-                                    api_key_env=target.api_key_env),
+                                    api_key_env=target.api_key_env, **_request_settings(target)),
                    probes=[p.definition for p in probes], rubric=rubric_ref(rubric_id), record=file_ref(record_path),
                    context=baseline.context() if baseline is not None else {})
+    if baseline is not None:
+        _same_request_parameters(baseline_spec, spec, baseline.folder)
     folder = folder or RunFolder.of(out, spec.run_id)
     resumed = folder.spec.exists()
     if resumed and fresh:
@@ -150,6 +152,25 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
         probes = probes_of(spec)
         recorded = {k: ex for k, ex in latest(EvidenceLog(folder.evidence).load()).items() if has_response(ex)}
     return PreparedRun(folder, spec, target, record, probes, recorded, resumed, caps, prices, baseline)
+
+
+def _request_settings(target: Target) -> dict[str, Any]:
+    """The request profile and effort a run records (matched from the model id unless named)."""
+    rules = target.rules()
+    return {} if rules is None else {"request_profile": rules.profile.id, "reasoning_effort": rules.effort}
+
+
+def _same_request_parameters(baseline: RunSpec, spec: RunSpec, where: Path) -> None:
+    """Drift compares like with like: refuse a baseline taken with another request profile or effort
+    (baselines from before profiles were recorded carry none and are compared as before)."""
+    then, now = baseline.target, spec.target
+    if then.request_profile is None:
+        return
+    if (then.request_profile, then.reasoning_effort) != (now.request_profile, now.reasoning_effort):
+        raise InputError([Problem(str(where), f"the baseline was taken with request profile {then.request_profile} "
+                                              f"at effort {then.reasoning_effort or '-'}, this run would use "
+                                              f"{now.request_profile or 'none'} at effort {now.reasoning_effort or '-'}; "
+                                              "record a new baseline with the same request parameters")])
 
 
 def plan(run: PreparedRun) -> Plan:
@@ -180,7 +201,7 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
                                    endpoint=run.target.endpoint, recorded=run.recorded, api_key=api_key,
                                    concurrency=run.target.concurrency, retry=retry,
                                    timeouts=Timeouts(run.target.connect_timeout, run.target.read_timeout),
-                                   budget=budget, progress=progress)
+                                   budget=budget, progress=progress, rules=run.spec.target.rules())
     return states, budget, retries
 
 

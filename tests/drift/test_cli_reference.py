@@ -66,3 +66,20 @@ def test_errors_exit_2(cli, env, tmp_path):
     assert unreachable.returncode == 2
     assert not (tmp_path / "baselines" / "x").exists()
     assert cli("history", "m", "--db", str(tmp_path / "none.sqlite")).returncode == 2
+
+
+def test_drift_refuses_a_baseline_taken_with_other_request_parameters(cli, env, tmp_path):
+    """issue 11: a baseline records its request profile and effort; another effort is refused (exit 2)."""
+    with ReferenceServer("gpt-5.4") as server:
+        def target(effort):
+            path = tmp_path / f"target-{effort}.yaml"
+            path.write_text(f"provider: openai\nmodel: gpt-5.4-mini\nbase_url: {server.base_url}\n"
+                            f"reasoning_effort: {effort}\n")
+            return ["--target", str(path)]
+
+        done = cli("baseline", RECORD, *target("none"), "--probe", str(SMALL_BATTERY), "--name", "g54", env=env)
+        assert done.returncode == 0, done.stderr
+        refused = cli("drift", RECORD, "--baseline", "g54", *target("low"), "--out", str(tmp_path / "out"), env=env)
+    assert refused.returncode == 2
+    assert "request profile openai-gpt-5.4 at effort none" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr
