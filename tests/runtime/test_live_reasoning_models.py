@@ -42,7 +42,10 @@ def test_gpt_54_mini_record_against_gpt_54_rules(tmp_path, provider):
         rejected = server.requests.count(status=400)
     assert rejected == 0  # the profile is known: nothing it refuses is sent
     assert "request profile: openai-gpt-5.4" in res.output and "reasoning effort none" in res.output
-    _decisive_or_explained(_findings(tmp_path, "g54"))
+    findings = _findings(tmp_path, "g54")
+    _decisive_or_explained(findings)
+    tokenizer = [f for f in findings if f["kind"] == "tokenizer"]
+    assert tokenizer and all(f["values"].get("request_profile") == "openai-gpt-5.4" for f in tokenizer)
     spec = json.loads((tmp_path / "out/runs/g54/run.json").read_text())
     assert spec["target"]["request_profile"] == "openai-gpt-5.4" and spec["target"]["reasoning_effort"] == "none"
     if provider == "openai-responses":
@@ -65,6 +68,21 @@ def test_unknown_model_on_gpt_5_rules_pays_each_rejection_once(tmp_path):
     _decisive_or_explained([f for f in findings if f["outcome"] != "error"])
     evidence = [json.loads(x) for x in (tmp_path / "out/runs/g5/evidence.jsonl").read_text().splitlines()]
     assert any(ex.get("adaptation") for ex in evidence)
+    # the spend printed counts answered calls only: rejected and unsent calls cost nothing
+    latest = {ex["id"]: ex for ex in evidence}
+    answered = sum((ex["usage"] or {}).get("input_tokens", 0) + ((ex["usage"] or {}).get("output_tokens") or 0)
+                   for ex in latest.values() if ex["ok"] and ex["request"]["op"] == "chat")
+    assert f"~{answered:,} tokens" in res.output
+
+
+def test_dry_run_prints_the_profile_effort_and_fields(tmp_path):
+    res = _run(tmp_path, GPT, "http://127.0.0.1:9/v1", "gpt-5.4-mini", "openai", "dry", "--dry-run",
+               "--reasoning-effort", "low")
+    assert res.exit_code == 0, res.output
+    assert "request profile: openai-gpt-5.4" in res.output and "reasoning effort low" in res.output
+    line = next(x for x in res.output.splitlines() if "tokenizer-integrity sends:" in x)
+    assert "max_completion_tokens=1048" in line and "reasoning_effort=low" in line and "temperature" not in line
+    assert not (tmp_path / "out").exists()
 
 
 def test_claude_record_against_opus_47_rules(tmp_path):
