@@ -64,3 +64,9 @@ class Exchange(Strict):
                                                                 "(stop, length, …)")
     adaptation: str | None = Field(default=None, description="how the body was adapted after a rejection "
                                                              "(the cap field's name), with the 400 it followed")
+
+    @property
+    def cut_by_cap(self) -> bool:
+        """An empty answer because the output cap was reached (hidden reasoning can take all of it):
+        no answer at all, never to be read as one."""
+        return self.ok and not (self.text or "").strip() and self.finish_reason == "length"

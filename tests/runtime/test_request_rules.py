@@ -145,3 +145,32 @@ def test_responses_stream_is_assembled():
         sent = server.requests.records[0].body
     assert sent["instructions"] == "be brief" and sent["stream"] is True
     assert reply.text and reply.usage.output_tokens is not None and reply.finish_reason in ("stop", "length")
+
+
+def test_reasoning_that_eats_the_cap_gives_an_empty_answer_cut_by_length(tmp_path):
+    """GPT-5 rules: max_completion_tokens bounds reasoning too; the answer is empty, finish_reason length,
+    and the exchange reads as cut by the cap (no answer), not as an answer."""
+    import asyncio
+
+    from audit.providers import OpenAIChat, Transport
+    from audit.schema.evidence import ChatRequest, Exchange, Message
+
+    rules = resolve_rules("gpt-5.4-mini", "openai", effort="xhigh")
+
+    async def go(url):
+        async with Transport(OpenAIChat.base_url(url)) as transport:
+            provider = OpenAIChat(transport, "gpt-5.4-mini", rules)
+            request = ChatRequest(messages=[Message(role="user", content="who are you")], max_tokens=24)
+            wire = provider.wire_call(request)
+            return request, wire, await provider.send(wire, request)
+
+    with ReferenceServer("gpt-5.4") as server:
+        request, wire, reply = asyncio.run(go(server.url))
+    assert wire.body["max_completion_tokens"] == 24 and wire.body["reasoning_effort"] == "xhigh"
+    assert reply.text == "" and reply.finish_reason == "length"
+    assert reply.usage.output_tokens == reply.usage.reasoning_tokens == 24 and reply.usage.visible_output_tokens == 0
+    exchange = Exchange(id="p/k", run_id="r", probe_id="p", key="k", provider="openai", endpoint="http://x",
+                        model="gpt-5.4-mini", request=request, wire_request=wire.body, status=200, ok=True,
+                        text=reply.text, started_at=reply.started_at, elapsed_ms=1.0,
+                        usage=reply.usage.model_dump(), finish_reason=reply.finish_reason)
+    assert exchange.cut_by_cap

@@ -78,7 +78,7 @@ def is_refusal(text: str) -> bool:
 def sample_of(exchange: Exchange) -> DriftSample | None:
     """The sample an exchange gives, or None when it failed or is not a drift call."""
     parsed = split_key(exchange.key)
-    if parsed is None or not exchange.ok or exchange.text is None:
+    if parsed is None or not exchange.ok or exchange.text is None or exchange.cut_by_cap:
         return None
     mode, prompt_id, _ = parsed
     return DriftSample(prompt_id=prompt_id, mode=mode, text=exchange.text,

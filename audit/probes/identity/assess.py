@@ -58,7 +58,7 @@ def read_answers(plan: list[Slot], done: Mapping[str, Exchange], reader: Identit
     answers = []
     for slot in plan:
         exchange = done.get(slot.key)
-        if exchange is None or not exchange.ok:
+        if exchange is None or not exchange.ok or exchange.cut_by_cap:  # cut by the cap: no answer to read
             continue
         text = exchange.text or ""
         topic = slot.question.topic
