@@ -141,3 +141,19 @@ def test_an_honest_server_with_another_tokenizer_is_still_a_mismatch(tmp_path):
     assert found["tokenizer-match"].outcome == "fail"
     assert found["prompt-billing"].outcome == "pass"  # counted as cl100k_base counts, no inflation
     assert found["completion-billing"].outcome == "pass"
+
+
+def test_billing_bounds_newlines_merged_on_recount_and_over_the_cap():
+    """issue 11: 24 generated newline tokens re-tokenize to 1; the canonical count is no upper bound."""
+    from audit.probes.tokenizer.findings import Completion, check_billing, most_tokens
+
+    text = "\n" * 24
+    honest = [Completion(24, None, 24, 1, most_tokens(text)), Completion(24, None, 24, 1, most_tokens(text))]
+    verdict = check_billing(honest, slack_tokens=1, pass_pct=5, partial_pct=15)
+    assert verdict.outcome == "pass" and "consistent" in verdict.message
+    over_cap = [Completion(31, None, 24, 24, most_tokens("x" * 200))]
+    assert check_billing(over_cap, slack_tokens=1, pass_pct=5, partial_pct=15).outcome == "fail"
+    beyond_text = [Completion(40, None, None, 5, most_tokens("hello"))]
+    assert check_billing(beyond_text, slack_tokens=1, pass_pct=5, partial_pct=15).outcome == "fail"
+    reasoning = [Completion(40 + 100, 100, 2000, 40, most_tokens("y" * 120))]  # reasoning is not visible text
+    assert check_billing(reasoning, slack_tokens=1, pass_pct=5, partial_pct=15).outcome == "pass"

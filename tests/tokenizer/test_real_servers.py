@@ -115,10 +115,12 @@ def test_real_server_is_identified_with_two_calls(request, tmp_path, case):
     assert overhead.outcome == "pass", overhead.message
 
     # Random weights emit token sequences that do not always re-tokenize to the same count (a character
-    # split over byte tokens), so an honest tiny server may come out "partial"; the numbers must add up.
+    # split over byte tokens, newlines merged): the canonical count is only a lower bound, so an honest
+    # server's counts lie between it and the most the text could take, and billing passes.
     billing = found["completion-billing"]
-    assert billing.outcome in ("pass", "partial"), billing.message
-    assert billing.values["reported_completion_tokens"] == sum(e.usage["completion_tokens"] for e in done.values())
+    assert billing.outcome == "pass", billing.message
+    reported = [e.usage.output_tokens for e in done.values() if e.usage and e.usage.output_tokens is not None]
+    assert billing.values["reported_completion_tokens"] == sum(reported)
     assert billing.values["counted_completion_tokens"] > 0
 
     assert {e.served_model for e in done.values()} == {case.model}

@@ -146,8 +146,9 @@ def check_billing(completions: Sequence[Completion], *, slack_tokens: int, pass_
 
     Over-billing is shown only where it is provable from outside: a count above the cap the request
     set, or visible tokens (output − reported reasoning) above the most the text could take. Between
-    the canonical count (a lower bound) and that upper bound the counts are consistent; the values
-    say how far above canonical they are. The factor is reported / canonical.
+    the canonical count and that upper bound the counts are consistent; the values say how far above
+    canonical they are. Generated text can also re-tokenize a little longer than it was generated,
+    so counts up to `partial_pct` below canonical are consistent too. The factor is reported / canonical.
     """
     if not completions:
         return Verdict("not_available", "no completion with both text and output tokens", {})
@@ -174,10 +175,11 @@ def check_billing(completions: Sequence[Completion], *, slack_tokens: int, pass_
     if visible > most + allowed:
         return Verdict("fail", f"over-billing: {visible} visible output tokens reported, more than the returned "
                                f"text could take ({most} at most; {factor})", values)
-    if above < -allowed and abs(pct) > pass_pct:
-        outcome = "partial" if abs(pct) <= partial_pct else "fail"
-        return Verdict(outcome, f"output tokens {visible} below the {canonical} the returned text needs "
-                                f"({pct:+.1f}%)", values)
+    if above < -allowed and abs(pct) > partial_pct:
+        # Re-tokenizing generated text can also come out longer (a real llama-server: 48 generated,
+        # 52 canonical), so a count a little below canonical is consistent; far below is not.
+        return Verdict("partial", f"output tokens {visible} well below the {canonical} the returned text counts "
+                                  f"({pct:+.1f}%): under-reported or not this tokenizer", values)
     if abs(above) <= allowed or abs(pct) <= pass_pct:
         return Verdict("pass", f"output tokens {visible} vs {canonical} counted ({pct:+.1f}%)", values)
     return Verdict("pass", f"consistent: {visible} visible output tokens lie between the canonical {canonical} "
