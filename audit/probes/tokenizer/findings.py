@@ -170,19 +170,19 @@ def check_billing(completions: Sequence[Completion], *, slack_tokens: int, pass_
     if over_cap:
         worst = max(over_cap, key=lambda c: c.reported - c.cap)
         return Verdict("fail", f"over-billing: {len(over_cap)} of {len(completions)} completions report more "
-                               f"output tokens than the cap the request set (e.g. {worst.reported} > {worst.cap}); "
+                               f"completion_tokens than the cap the request set (e.g. {worst.reported} > {worst.cap}); "
                                f"visible counts are {factor}", values)
     if visible > most + allowed:
-        return Verdict("fail", f"over-billing: {visible} visible output tokens reported, more than the returned "
+        return Verdict("fail", f"over-billing: {visible} visible completion_tokens reported, more than the returned "
                                f"text could take ({most} at most; {factor})", values)
     if above < -allowed and abs(pct) > partial_pct:
         # Re-tokenizing generated text can also come out longer (a real llama-server: 48 generated,
         # 52 canonical), so a count a little below canonical is consistent; far below is not.
-        return Verdict("partial", f"output tokens {visible} well below the {canonical} the returned text counts "
+        return Verdict("partial", f"completion_tokens {visible} well below the {canonical} the returned text counts "
                                   f"({pct:+.1f}%): under-reported or not this tokenizer", values)
     if abs(above) <= allowed or abs(pct) <= pass_pct:
-        return Verdict("pass", f"output tokens {visible} vs {canonical} counted ({pct:+.1f}%)", values)
-    return Verdict("pass", f"consistent: {visible} visible output tokens lie between the canonical {canonical} "
+        return Verdict("pass", f"completion_tokens {visible} vs {canonical} counted ({pct:+.1f}%)", values)
+    return Verdict("pass", f"consistent: {visible} visible completion_tokens lie between the canonical {canonical} "
                            f"and the most the text could take ({most}); {pct:+.1f}% above canonical, which "
                            "non-canonical generation explains", values)
 
