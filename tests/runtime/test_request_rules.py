@@ -174,3 +174,15 @@ def test_reasoning_that_eats_the_cap_gives_an_empty_answer_cut_by_length(tmp_pat
                         text=reply.text, started_at=reply.started_at, elapsed_ms=1.0,
                         usage=reply.usage.model_dump(), finish_reason=reply.finish_reason)
     assert exchange.cut_by_cap
+
+
+def test_a_malformed_profile_file_names_file_line_and_field(tmp_path):
+    bad = tmp_path / "profiles.yaml"
+    bad.write_text("profiles:\n  - id: x\n    description: d\n    dialects: [openai]\n"
+                   "    cap: {field: max_tokens, source: 'http://insecure.example'}\n"
+                   "    seed: {supported: true, source: unverified}\n"
+                   "    logprobs: {supported: true, source: unverified}\n")
+    with pytest.raises(InputError) as caught:
+        load_request_profiles(bad)
+    problem = caught.value.problems[0]
+    assert str(bad) in str(problem.file) and problem.line == 5 and "cap" in (problem.field or "")
