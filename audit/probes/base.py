@@ -42,6 +42,7 @@ class PlannedCall:
     request: ChatRequest
     estimated_input_tokens: int = 0
     estimated_output_tokens: int = 0
+    droppable: frozenset[str] = frozenset()  # sampling fields the probe's measure does not rest on
 
 
 @dataclass(frozen=True)

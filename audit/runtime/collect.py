@@ -22,7 +22,7 @@ from audit.runtime.evidence import EvidenceLog, scrub
 from audit.runtime.rejections import Rejections, signature
 from audit.probes.base import PlannedCall, ProbeKind, TargetContext, exchanges_of
 from audit.providers import ChatProvider, ProviderError, RetryPolicy, Timeouts, Transport, Unsupported, WireCall
-from audit.schema.evidence import ChatRequest, Exchange
+from audit.schema.evidence import Exchange
 from audit.schema.request_profile import RequestRules
 
 __all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS", "collect_into"]
@@ -118,13 +118,15 @@ class Collector:
         try:
             wire = provider.wire_call(call.request)
             body, notes = self.rejections.apply(wire.body)
+            body, dropped = self.rejections.drop(body, call.droppable)
+            notes += dropped
             record["wire_request"] = body
             if notes:
                 record["adaptation"] = "; ".join(notes)
             blocked = self.rejections.blocked(body)
             if blocked:
                 raise Unsupported(blocked, attempts=0)
-            reply = await self._send(WireCall(wire.path, body, wire.stream), call.request, record)
+            reply = await self._send(WireCall(wire.path, body, wire.stream), call, record)
             record.update(status=reply.status, response=reply.body, text=reply.text, ok=True,
                           attempts=reply.attempts, started_at=reply.started_at, elapsed_ms=reply.elapsed_ms,
                           served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
@@ -139,19 +141,24 @@ class Collector:
         record["started_at"] = record["started_at"].isoformat()
         return Exchange.model_validate(scrub(record, self.secrets))
 
-    async def _send(self, wire: WireCall, request: ChatRequest, record: dict[str, Any]):
-        """Send; after a 400 that names the cap field and its replacement, resend once adapted."""
+    async def _send(self, wire: WireCall, call: PlannedCall, record: dict[str, Any]):
+        """Send; after a 400 naming the cap field (with its replacement) or a field the call may go
+        without, resend once adapted, the adaptation recorded."""
         try:
-            return await self.provider.send(wire, request)
+            return await self.provider.send(wire, call.request)
         except ProviderError as exc:
             if exc.status != 400:
                 raise
             instead = self.rejections.learn(exc.body, wire.body, record["id"])
-            if instead is None:
+            body, notes = self.rejections.apply(wire.body)
+            body, dropped = self.rejections.drop(body, call.droppable)
+            if instead is None and not dropped:
                 raise
-        body, notes = self.rejections.apply(wire.body)
-        record["wire_request"], record["adaptation"] = body, "; ".join(notes)
-        return await self.provider.send(WireCall(wire.path, body, wire.stream), request)
+        earlier = record.get("adaptation")
+        record["wire_request"] = body
+        parts = [p for n in ([earlier] if earlier else []) + notes + dropped for p in n.split("; ")]
+        record["adaptation"] = "; ".join(dict.fromkeys(parts))
+        return await self._send(WireCall(wire.path, body, wire.stream), call, record)
 
 
 def collect_into(evidence: Path, provider: type[ChatProvider], base_url: str, model: str,

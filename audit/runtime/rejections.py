@@ -77,6 +77,12 @@ class Rejections:
                 notes.append(note)
         return body, notes
 
+    def drop(self, body: dict[str, Any], droppable: frozenset[str]) -> tuple[dict[str, Any], list[str]]:
+        """The body without refused fields the call may go without, and the notes of those dropped."""
+        gone = [name for name in self.refused if name in body and name in droppable]
+        notes = [f"{name} left out: refused earlier ({self.refused[name]})" for name in gone]
+        return {k: v for k, v in body.items() if k not in gone}, notes
+
     def blocked(self, body: dict[str, Any]) -> str | None:
         """Why a body must not be sent (it carries a field already refused), or None."""
         for name, reason in self.refused.items():

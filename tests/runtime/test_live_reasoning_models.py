@@ -65,7 +65,7 @@ def test_unknown_model_on_gpt_5_rules_pays_each_rejection_once(tmp_path):
     findings = _findings(tmp_path, "g5")
     probes = {f["probe_id"] for f in findings}
     assert len(rejected) <= 2 * len(probes)  # at most one per (probe, parameter): max_tokens, temperature
-    _decisive_or_explained([f for f in findings if f["outcome"] != "error"])
+    _decisive_or_explained(findings)  # the tokenizer probe goes on without the refused temperature
     evidence = [json.loads(x) for x in (tmp_path / "out/runs/g5/evidence.jsonl").read_text().splitlines()]
     assert any(ex.get("adaptation") for ex in evidence)
     # the spend printed counts answered calls only: rejected and unsent calls cost nothing

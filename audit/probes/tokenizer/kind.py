@@ -112,7 +112,8 @@ class TokenizerProbe(ProbeKind):
     def _call(self, key: str, text: str, op: str, target: TargetContext) -> PlannedCall:
         request = self._request(text, op, target)
         return PlannedCall(key, request, estimated_input_tokens=len(text),
-                           estimated_output_tokens=0 if op == "count_tokens" else request.max_tokens)
+                           estimated_output_tokens=0 if op == "count_tokens" else request.max_tokens,
+                           droppable=frozenset({"temperature", "top_p", "seed"}))
 
     def _deltas(self, done: Mapping[str, Exchange]) -> dict[str, int]:
         base = prompt_tokens(done.get("base"))
