@@ -6,14 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 from jinja2 import TemplateNotFound
-from markupsafe import Markup
 
 from audit.core.atomic import write_all_atomic
 from audit.core.content import content_dir
 from audit.core.errors import ContentNotFound
 from audit.schema.result import AuditResult
 from audit.render.compare_view import CompareView, build_compare_view
-from audit.render.html import card_environment
+from audit.render.html import card_environment, inline_stylesheets
 from audit.render.pdf import html_to_pdf
 
 __all__ = ["compare_html", "write_comparison", "TEMPLATE", "STYLESHEET"]
@@ -22,24 +21,13 @@ TEMPLATE = "compare.html"
 STYLESHEET = "compare.css"
 
 
-def _stylesheet(reports: Path) -> Markup:
-    path = reports / "static" / STYLESHEET
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise ContentNotFound(f"comparison stylesheet {path} is missing") from None
-    if "</" in text:
-        raise ContentNotFound(f"comparison stylesheet {path} contains '</', which cannot be inlined")
-    return Markup(text)
-
-
 def compare_html(view: CompareView, reports: Path | None = None) -> str:
     reports = reports or content_dir("reports")
     try:
         template = card_environment(reports).get_template(TEMPLATE)
     except TemplateNotFound as exc:
         raise ContentNotFound(f"template {exc.name!r} not found under {reports / 'templates'}") from None
-    return template.render(view=view, css=_stylesheet(reports))
+    return template.render(view=view, css=inline_stylesheets(reports, (STYLESHEET,), "comparison"))
 
 
 def write_comparison(results: list[AuditResult], out: Path, *, pdf: bool = True,

@@ -14,7 +14,7 @@ from audit.schema.result import AuditResult
 from audit.render.view import CardView, build_view
 from audit.schema.section import Section
 
-__all__ = ["result_html", "view_html", "card_environment", "TEMPLATE", "STYLESHEETS"]
+__all__ = ["result_html", "view_html", "card_environment", "inline_stylesheets", "TEMPLATE", "STYLESHEETS"]
 
 TEMPLATE = "card.html"
 # The card's static assets, declared: each is inlined in this order.
@@ -30,16 +30,17 @@ def card_environment(reports: Path | None = None) -> Environment:
                        lstrip_blocks=False, keep_trailing_newline=True)
 
 
-def _stylesheet(reports: Path) -> Markup:
+def inline_stylesheets(reports: Path, names: tuple[str, ...], what: str = "card") -> Markup:
+    """The stylesheets reports/static/NAME…, joined, safe to place inside a <style> element."""
     parts = []
-    for name in STYLESHEETS:
+    for name in names:
         path = reports / "static" / name
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
-            raise ContentNotFound(f"card stylesheet {path} is missing") from None
+            raise ContentNotFound(f"{what} stylesheet {path} is missing") from None
         if "</" in text:  # would end the <style> element early
-            raise ContentNotFound(f"card stylesheet {path} contains '</', which cannot be inlined")
+            raise ContentNotFound(f"{what} stylesheet {path} contains '</', which cannot be inlined")
         parts.append(text)
     return Markup("\n".join(parts))
 
@@ -50,7 +51,7 @@ def view_html(view: CardView, reports: Path | None = None) -> str:
     env = card_environment(reports)
     try:
         template = env.get_template(TEMPLATE)
-        return template.render(card=view, css=_stylesheet(reports))
+        return template.render(card=view, css=inline_stylesheets(reports, STYLESHEETS))
     except TemplateNotFound as exc:
         raise ContentNotFound(f"card template {exc.name!r} not found under {reports / 'templates'}") from None
 
