@@ -1,7 +1,8 @@
 """The `audit` command line: the Typer app, `--version`, and the command groups, each from its own module.
 
-Every group module defines plain command functions and `register(app)`, which adds them wrapped in
-`reports_errors` (one error and exit-code policy for all).
+Every group module defines plain command functions and `register(app)`, which adds them with
+`add_commands` or `add_group` (audit/cli/support.py), each wrapped in `reports_errors`: one error and
+exit-code policy for all.
 """
 
 from __future__ import annotations

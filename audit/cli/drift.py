@@ -9,7 +9,7 @@ import typer
 
 from audit.cli.options import (Baselines, Db, Endpoint, Formats, KeyEnv, ModelName, NoHistory, Provider,
                                TargetFile, history_path)
-from audit.cli.support import console, reports_errors
+from audit.cli.support import add_commands, console
 
 EXIT_STABLE, EXIT_DRIFT = 0, 1
 
@@ -113,6 +113,4 @@ def history(model: Annotated[str, typer.Argument(help="Model name or API id as a
 
 
 def register(app: typer.Typer) -> None:
-    app.command("baseline")(reports_errors(baseline))
-    app.command("drift")(reports_errors(drift))
-    app.command("history")(reports_errors(history))
+    add_commands(app, (("baseline", baseline), ("drift", drift), ("history", history)))

@@ -7,16 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from audit.cli.support import console, reports_errors
-
-import_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                         help="Import disclosure records from other sources.")
-fmti_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                       help="Foundation Model Transparency Index (Stanford CRFM): rubrics and published scores.")
+from audit.cli.support import add_group, console
 
 
-@import_app.command("fmti")
-@reports_errors
+
 def import_fmti(
         paths: Annotated[list[Path], typer.Argument(help="FMTI transparency report CSVs and/or wide score CSVs.")],
         edition: Annotated[Optional[str], typer.Option(
@@ -35,8 +29,6 @@ def import_fmti(
                       f"{total}/{len(rec.record.indicators)})", markup=False)
 
 
-@fmti_app.command("build-rubrics")
-@reports_errors
 def build_rubrics(
         data: Annotated[Optional[Path], typer.Option(help="FMTI data folder; ../shared/fmti beside the checkout by default.")] = None,
         out: Annotated[Optional[Path], typer.Option(help="Folder for the rubric files; the shipped rubrics/ by default.")] = None,
@@ -64,8 +56,6 @@ def build_rubrics(
         raise typer.Exit(1)
 
 
-@fmti_app.command("reproduce")
-@reports_errors
 def reproduce_cmd(
         data: Annotated[Optional[Path], typer.Option(help="FMTI data folder; ../shared/fmti beside the checkout by default.")] = None) -> None:
     """Import the shared FMTI files, score them, and compare with the published scores."""
@@ -78,5 +68,6 @@ def reproduce_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(import_app, name="import")
-    app.add_typer(fmti_app, name="fmti")
+    add_group(app, "import", (("fmti", import_fmti),), help="Import disclosure records from other sources.")
+    add_group(app, "fmti", (("build-rubrics", build_rubrics), ("reproduce", reproduce_cmd)),
+              help="Foundation Model Transparency Index (Stanford CRFM): rubrics and published scores.")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from audit.cli.options import Formats
-from audit.cli.support import console, reports_errors
+from audit.cli.support import add_commands, console
 from audit.core.errors import InputError, Problem
 
 
@@ -81,5 +81,4 @@ def compare(
 
 
 def register(app: typer.Typer) -> None:
-    for name, command in (("validate", validate), ("score", score), ("card", card), ("compare", compare)):
-        app.command(name)(reports_errors(command))
+    add_commands(app, (("validate", validate), ("score", score), ("card", card), ("compare", compare)))

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from audit.cli.support import console, err_console, reports_errors
+from audit.cli.support import add_commands, console, err_console
 from audit.cli.options import Baselines, Db, Formats, NoHistory, history_path
 
 
@@ -165,5 +165,4 @@ def rescore(run_dir: Annotated[Path, typer.Argument(help="A run folder (OUT/runs
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(reports_errors(run))
-    app.command("rescore")(reports_errors(rescore))
+    add_commands(app, (("run", run), ("rescore", rescore)))

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from audit.core.errors import AuditError
 
-__all__ = ["console", "err_console", "reports_errors", "EXIT_OK", "EXIT_BAD_INPUT"]
+__all__ = ["console", "err_console", "reports_errors", "add_commands", "add_group", "EXIT_OK", "EXIT_BAD_INPUT"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -42,3 +42,19 @@ def reports_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+Commands = tuple[tuple[str, Callable[..., Any]], ...]
+
+
+def add_commands(app: typer.Typer, commands: Commands) -> None:
+    """Add each (name, function) to `app` as a command, with the one error and exit-code policy."""
+    for name, command in commands:
+        app.command(name)(reports_errors(command))
+
+
+def add_group(app: typer.Typer, name: str, commands: Commands, help: str) -> None:
+    """Add `audit NAME ...`: a group of (name, function) commands."""
+    group = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=help)
+    add_commands(group, commands)
+    app.add_typer(group, name=name)
