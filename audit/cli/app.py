@@ -42,7 +42,20 @@ _register_command_groups()
 
 
 def main() -> None:
-    app()
+    """The entry point: exit 0 ok, 1 drift or failing findings (where a command says so), 2 bad input or
+    any error, a crash included (commands guard themselves; this catches what escapes the parser)."""
+    from audit.cli.support import EXIT_BAD_INPUT, crash_message, err_console
+
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # KeyboardInterrupt included: no traceback either way
+        if isinstance(exc, KeyboardInterrupt):
+            err_console.print("interrupted", markup=False)
+            raise SystemExit(130) from None
+        err_console.print(f"error: {crash_message(exc)}", markup=False)
+        raise SystemExit(EXIT_BAD_INPUT) from None
 
 
 if __name__ == "__main__":

@@ -7,24 +7,56 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 
+from audit.core.controls import strip_controls
 from audit.core.errors import AuditError
 
-__all__ = ["console", "err_console", "reports_errors", "add_commands", "add_group", "EXIT_OK", "EXIT_BAD_INPUT"]
+__all__ = ["console", "err_console", "reports_errors", "add_commands", "add_group", "crash_message", "EXIT_OK",
+           "EXIT_BAD_INPUT"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class SafeConsole(Console):
+    """A console that drops control characters (ESC sequences and the like) from every string it
+    renders, table cells included: record fields and server replies must not drive the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any):  # type: ignore[override]
+        return super().render_str(strip_controls(text), **kwargs)
+
+
+console = SafeConsole(highlight=False, soft_wrap=True)
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def crash_message(exc: BaseException) -> str:
+    """One line for an exception nobody expected: its kind and message, never a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply to process"
+    if isinstance(exc, MemoryError):
+        return "out of memory (input too large?)"
+    detail = " ".join(strip_controls(str(exc)).split())
+    if len(detail) > 300:
+        detail = detail[:300] + "..."
+    return f"unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
 def reports_errors(func: F) -> F:
-    """Turn AuditError into one line per problem on stderr and its exit code; no traceback."""
+    """Turn AuditError into one line per problem on stderr and its exit code; no traceback.
+
+    Anything else that escapes a command (a bug, a full disk, an input no check foresaw) is one
+    `error:` line and exit 2 as well, never Python's exit 1, which `audit drift` keeps for drift.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -40,6 +72,11 @@ def reports_errors(func: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # the last guard: see the docstring
+            err_console.print(f"error: {crash_message(exc)}", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -4,10 +4,24 @@
 field paths such as ``("domains", 0, "criteria", 2, "id")`` to 1-based line numbers, so that
 validation errors can name the file, line and field. Duplicate mapping keys, which PyYAML
 silently collapses, are reported as problems.
+
+Limits keep hostile files from taking the machine: the file's size, how deep it nests, and how many
+values it expands to once aliases are followed (a "billion laughs" file is a few lines that expand
+to billions). Each has a default and an environment variable to raise it:
+
+    AUDIT_YAML_MAX_BYTES   4 MiB      the file's size
+    AUDIT_YAML_MAX_DEPTH   64         nesting levels, aliases followed
+    AUDIT_YAML_MAX_NODES   200000     values after expanding aliases (the alias budget)
+
+A value no YAML type can hold (`2026-02-30`, `!!int x`, an integer of 5,000 digits) is a located
+error like any syntax problem, as is an alias that refers to itself.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -16,9 +30,67 @@ from pydantic import BaseModel, ValidationError
 
 from audit.core.errors import InputError, Problem
 
-__all__ = ["LineMap", "load_yaml", "parse_yaml_text", "validate_model", "format_path"]
+__all__ = ["LineMap", "Limits", "load_yaml", "parse_yaml_text", "validate_model", "format_path"]
 
 Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 4 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 200_000
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        """The defaults, each raised or lowered by its AUDIT_YAML_* variable (a bad value is an error)."""
+        values = {}
+        for name, var in (("max_bytes", "AUDIT_YAML_MAX_BYTES"), ("max_depth", "AUDIT_YAML_MAX_DEPTH"),
+                          ("max_nodes", "AUDIT_YAML_MAX_NODES")):
+            raw = os.environ.get(var)
+            if raw is None:
+                continue
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                values[name] = 0
+            if values[name] < 1:
+                raise InputError([Problem(var, f"must be a positive whole number, not {raw[:40]!r}")])
+        return cls(**values)
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting past the depth limit while composing (before Python's own
+    recursion limit) and reports a value no type can hold at that value's line."""
+
+    max_depth = Limits.max_depth
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > self.max_depth:
+                raise _TooBig(f"nested more than {self.max_depth} levels deep (AUDIT_YAML_MAX_DEPTH)",
+                              self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            reason = str(exc).split(";")[0].split("\n")[0]
+            shown = node.value if isinstance(node.value, str) else ""
+            shown = shown if len(shown) <= 40 else shown[:40] + "..."
+            raise _TooBig(f"not a valid {kind} {shown!r}: {reason}".replace(" '':", ":"),
+                          node.start_mark.line + 1) from None
 
 
 class LineMap:
@@ -50,8 +122,39 @@ def format_path(path: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
-def _walk(node: yaml.Node, path: Path_, lines: LineMap, problems: list[Problem], file: str) -> None:
-    lines.set(path, node.start_mark.line + 1)
+class _Budget:
+    """Counts the values the walk visits (aliases expanded) and the aliases it is inside of."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.nodes = 0
+        self.open: set[int] = set()
+
+
+def _walk(node: yaml.Node, path: Path_, lines: LineMap, problems: list[Problem], file: str,
+          budget: _Budget) -> None:
+    line = node.start_mark.line + 1
+    budget.nodes += 1
+    if budget.nodes > budget.limits.max_nodes:
+        raise _TooBig(f"expands to more than {budget.limits.max_nodes:,} values once aliases are followed "
+                      "(AUDIT_YAML_MAX_NODES)", line)
+    if len(path) > budget.limits.max_depth:
+        raise _TooBig(f"nested more than {budget.limits.max_depth} levels deep once aliases are followed "
+                      "(AUDIT_YAML_MAX_DEPTH)", line)
+    if id(node) in budget.open:
+        raise _TooBig("an alias refers to the value that contains it", line)
+    lines.set(path, line)
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return
+    budget.open.add(id(node))
+    try:
+        _walk_children(node, path, lines, problems, file, budget)
+    finally:
+        budget.open.discard(id(node))
+
+
+def _walk_children(node: yaml.Node, path: Path_, lines: LineMap, problems: list[Problem], file: str,
+                   budget: _Budget) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -62,43 +165,74 @@ def _walk(node: yaml.Node, path: Path_, lines: LineMap, problems: list[Problem],
                                         line, format_path(path + (key,))))
             seen.setdefault(key, line)
             lines.set(path + (key,), line)
-            _walk(value_node, path + (key,), lines, problems, file)
-    elif isinstance(node, yaml.SequenceNode):
+            _walk(value_node, path + (key,), lines, problems, file, budget)
+    else:
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines, problems, file)
+            _walk(item, path + (index,), lines, problems, file, budget)
 
 
-def parse_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
-    """Parse YAML text; raise InputError naming the file and line on any syntax problem."""
+def parse_yaml_text(text: str, file: str, limits: Limits | None = None) -> tuple[Any, LineMap]:
+    """Parse YAML text; raise InputError naming the file and line on any syntax problem or exceeded limit."""
+    limits = limits or Limits.from_env()
+    if len(text) > limits.max_bytes:
+        raise InputError([Problem(file, f"larger than {limits.max_bytes:,} bytes (AUDIT_YAML_MAX_BYTES)")])
     lines = LineMap()
     problems: list[Problem] = []
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)  # the reader refuses control characters here
+        loader.max_depth = limits.max_depth
+        node = loader.get_single_node()
+        data = None
         if node is not None:
-            _walk(node, (), lines, problems, file)
-        data = yaml.safe_load(text)
+            _walk(node, (), lines, problems, file, _Budget(limits))
+            if not problems:
+                data = loader.construct_document(node)
+    except _TooBig as exc:
+        raise InputError([Problem(file, exc.message, exc.line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         raise InputError([Problem(file, f"malformed YAML: {message}", line)]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise InputError([Problem(file, f"malformed YAML: control character {code:#06x} is not allowed",
+                                  line)]) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(file, f"malformed YAML: {exc}")]) from None
+        raise InputError([Problem(file, "malformed YAML: " + " ".join(str(exc).split()))]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if problems:
         raise InputError(problems)
     return data, lines
 
 
-def load_yaml(path: str | Path) -> tuple[Any, LineMap]:
-    """Read and parse a YAML file, reporting unreadable or malformed files as InputError."""
+def load_yaml(path: str | Path, limits: Limits | None = None) -> tuple[Any, LineMap]:
+    """Read and parse a YAML file, reporting unreadable, oversized or malformed files as InputError.
+
+    Only regular files are read: a device (/dev/zero) or a named pipe would never end."""
     path = Path(path)
+    limits = limits or Limits.from_env()
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(str(path), "not a regular file")])
+        if info.st_size > limits.max_bytes:
+            raise InputError([Problem(str(path), f"larger than {limits.max_bytes:,} bytes (AUDIT_YAML_MAX_BYTES)")])
+        with path.open("rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError([Problem(str(path), "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), f"cannot read file: {exc}")]) from None
-    return parse_yaml_text(text, str(path))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError([Problem(str(path), f"cannot read file: not UTF-8 text (byte {exc.start})", line)]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot read file: {exc.strerror or exc}")]) from None
+    return parse_yaml_text(text, str(path), limits)
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:

@@ -33,7 +33,10 @@ def _kind_of(path: Path) -> str:
             return kind
         except ValueError:
             pass
-    data, _ = load_yaml(path)
+    try:
+        data, _ = load_yaml(path)
+    except InputError:
+        return "record"  # validated as one, so its problems are reported with every other file's
     if isinstance(data, dict):
         if "domains" in data:
             return "rubric"
