@@ -4,12 +4,15 @@
     ├── RequestRejected      a 4xx other than 408/409/429: the server refused the request; never retried
     ├── RetriesExhausted     transient failures (transport errors, 408, 409, 429, 5xx, malformed or
     │                        truncated bodies) outlasted the retry policy
+    ├── DeadlineExceeded     the call's total deadline passed (a server too slow, or trickling); not retried
+    ├── ResponseTooLarge     the response body passed the size cap; not retried
     └── Unsupported          the provider cannot express this request; nothing was sent
 """
 
 from __future__ import annotations
 
-__all__ = ["ProviderError", "RequestRejected", "RetriesExhausted", "Unsupported", "TransientError"]
+__all__ = ["ProviderError", "RequestRejected", "RetriesExhausted", "DeadlineExceeded", "ResponseTooLarge",
+           "Unsupported", "TransientError"]
 
 
 class ProviderError(Exception):
@@ -28,6 +31,14 @@ class RequestRejected(ProviderError):
 
 class RetriesExhausted(ProviderError):
     """Every attempt failed transiently."""
+
+
+class DeadlineExceeded(ProviderError):
+    """No complete response came within the call's total deadline."""
+
+
+class ResponseTooLarge(ProviderError):
+    """The response body was larger than the cap; it was not read further."""
 
 
 class Unsupported(ProviderError):

@@ -59,8 +59,11 @@ class OpenAIChat(ChatProvider):
             return Answer(text, served, fingerprints[-1] if fingerprints else None,
                           chat_usage(usages[-1]) if usages else None, reasoning or None,
                           finishes[-1] if finishes else None)
-        choices = body.get("choices") or [{}]
-        message = choices[0].get("message") or {}
+        choices = body.get("choices")
+        message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
+            choices[0], dict) else None
+        if not isinstance(message, dict):  # e.g. {"choices": [{"message": null}]}: no answer, not a success
+            raise TransientError("malformed response: no message object in choices[0]")
         usage = chat_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None
         reasoning = message.get("reasoning_content")
         return Answer(message.get("content"), body.get("model"), body.get("system_fingerprint"), usage,

@@ -28,6 +28,12 @@ from audit.schema.request_profile import RequestRules
 __all__ = ["Collector", "ProbeProgress", "MAX_ROUNDS", "collect_into"]
 
 MAX_ROUNDS = 10_000
+MAX_ERROR_CHARS = 2000
+MAX_OVERDUE_IN_A_ROW = 3
+DEADLINE_MARK = "call deadline"
+# The Exchange fields that hold what the server sent (or what went wrong with it).
+SERVER_FIELDS = ("response", "text", "error", "served_model", "system_fingerprint", "reasoning_text", "adaptation",
+                 "finish_reason", "usage")
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Collector:
     secrets: tuple[str, ...] = ()
     progress: Any = None  # a rich.progress.Progress, or None off a terminal
     rejections: Rejections = field(default_factory=Rejections)
+    overdue: int = 0  # calls in a row that ran out their deadline
 
     async def collect(self, probes: Iterable[ProbeKind], target: TargetContext,
                       recorded: Mapping[str, Exchange]) -> list[ProbeProgress]:
@@ -99,6 +106,7 @@ class Collector:
         exchange = await self._exchange(state.probe.id, call)
         if exchange.ok:
             self.rejections.answered.add(signature(call.request))
+        self._watch_deadlines(exchange)
         self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None, answered=exchange.ok)
         await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
         state.done[call.key] = exchange
@@ -106,6 +114,13 @@ class Collector:
         state.failed += not exchange.ok
         if task is not None:
             self.progress.advance(task)
+
+    def _watch_deadlines(self, exchange: Exchange) -> None:
+        """Stop sending once calls in a row each ran out their deadline: a server that stalls or trickles
+        would otherwise hold an unattended run for a deadline per call."""
+        self.overdue = self.overdue + 1 if exchange.error and DEADLINE_MARK in exchange.error else 0
+        if self.overdue >= MAX_OVERDUE_IN_A_ROW and not self.budget.stopped:
+            self.budget.stopped = f"{self.overdue} calls in a row got no complete response within their deadline"
 
     async def _exchange(self, probe_id: str, call: PlannedCall) -> Exchange:
         provider = self.provider
@@ -139,7 +154,14 @@ class Collector:
             record.update(error=f"unreadable reply: {type(exc).__name__}: {exc}", status=None,
                           started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)
         record["started_at"] = record["started_at"].isoformat()
-        return Exchange.model_validate(scrub(record, self.secrets))
+        # Only what the server sent is scrubbed: a key that is also a common word ("chat") must not
+        # rewrite the request we built, and the error text is cut only once the key is out of it.
+        for name in SERVER_FIELDS:
+            if record.get(name) is not None:
+                record[name] = scrub(record[name], self.secrets)
+        if record.get("error") and len(record["error"]) > MAX_ERROR_CHARS:
+            record["error"] = record["error"][:MAX_ERROR_CHARS] + "..."
+        return Exchange.model_validate(record)
 
     async def _send(self, wire: WireCall, call: PlannedCall, record: dict[str, Any]):
         """Send; after a 400 naming the cap field (with its replacement) or a field the call may go
@@ -174,7 +196,7 @@ def collect_into(evidence: Path, provider: type[ChatProvider], base_url: str, mo
     """
     async def go() -> tuple[list[ProbeProgress], int]:
         transport = Transport(provider.base_url(base_url), headers=provider.auth_headers(api_key),
-                              concurrency=concurrency, retry=retry or RetryPolicy(), timeouts=timeouts or Timeouts())
+                              secrets=tuple(s for s in (api_key,) if s), concurrency=concurrency, retry=retry or RetryPolicy(), timeouts=timeouts or Timeouts())
         async with transport:
             with EvidenceLog(evidence) as log:
                 collector = Collector(provider(transport, model, rules), run_id, endpoint or base_url, log,

@@ -11,19 +11,18 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from audit.core.errors import InputError, OutputError, Problem
+from audit.providers.redact import REDACTED, Redactor
 from audit.providers.retry import is_retryable_status
 from audit.schema.evidence import Exchange
 
-__all__ = ["EvidenceLog", "latest", "has_response", "scrub", "evidence_sha256"]
-
-REDACTED = "[REDACTED]"
+__all__ = ["EvidenceLog", "latest", "has_response", "scrub", "evidence_sha256", "REDACTED"]
 
 
 class EvidenceLog:
@@ -114,19 +113,10 @@ def has_response(exchange: Exchange) -> bool:
 
 
 def scrub(value: Any, secrets: Iterable[str]) -> Any:
-    """`value` with every occurrence of each secret replaced, through nested dicts and lists."""
-    secrets = [s for s in secrets if s]
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, Mapping):
-        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [scrub(v, secrets) for v in value]
-    return value
+    """`value` with every occurrence of each secret replaced (any case, percent-, HTML- or
+    JSON-escaped), through nested dicts and lists."""
+    redactor = Redactor(secrets)
+    return redactor.data(value) if redactor else value
 
 
 def evidence_sha256(path: str | Path) -> str | None:
