@@ -72,8 +72,8 @@ def reports_errors(func: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # a command's own exit code (drift's 1) and the parser's usage errors pass through
         except Exception as exc:  # the last guard: see the docstring
             err_console.print(f"error: {crash_message(exc)}", markup=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
