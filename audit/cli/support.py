@@ -14,10 +14,9 @@ from rich.console import Console
 from audit.core.controls import strip_controls
 from audit.core.errors import AuditError
 
-__all__ = ["console", "err_console", "reports_errors", "add_commands", "add_group", "crash_message", "EXIT_OK",
+__all__ = ["console", "err_console", "reports_errors", "add_commands", "add_group", "crash_message",
            "EXIT_BAD_INPUT"]
 
-EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 
