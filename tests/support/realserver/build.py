@@ -5,7 +5,7 @@
 One cmake build of ``vendor/llama.cpp`` (shared libraries, portable CPU flags, no curl, no web UI
 download: offline) gives
 
-- llama.cpp's C++ ``llama-server``, kept with the shared libraries it loads (RUNPATH ``$ORIGIN``) in
+- llama.cpp's C++ ``llama-server`` (and ``llama-quantize``), kept with the shared libraries it loads (RUNPATH ``$ORIGIN``) in
   ``<cache>/llama-server/bin/``: `llama_server_bin()`;
 - the same libraries for llama-cpp-python: the sdist is packed into a wheel with its own CMake step
   told not to build llama.cpp (``LLAMA_BUILD=OFF``, ``LLAVA_BUILD=OFF``: the options of the sdist's
@@ -43,13 +43,16 @@ _CMAKE_OPTIONS = [
     "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON", "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
     "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
 ]
-_TARGETS = ["llama-server", *PYTHON_LIBRARIES]
+# llama-quantize rides along (a few seconds of linking): the verification benchmarks quantize tiny models.
+_TOOLS = ("llama-server", "llama-quantize")
+_TARGETS = [*_TOOLS, *PYTHON_LIBRARIES]
 
 
 def build_llama_cpp(jobs: int | None = None, force: bool = False) -> tuple[Path, Path]:
     """(llama-cpp-python wheel, llama-server binary), both from one compile when either is missing."""
     wheel, server = llama_cpp_python_wheel(), llama_server_bin()
-    if wheel is not None and server.is_file() and not force:
+    quantize = server.with_name("llama-quantize")
+    if wheel is not None and server.is_file() and quantize.is_file() and not force:
         return wheel, server
     work = cache_dir() / "build"
     shutil.rmtree(work, ignore_errors=True)  # a half-finished earlier attempt
@@ -91,7 +94,7 @@ def _keep_llama_server(binaries: Path, target: Path) -> None:
     partial = target.parent.with_name(target.parent.name + ".part")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    for item in [binaries / "llama-server", *_shared_libraries(binaries)]:
+    for item in [*(binaries / tool for tool in _TOOLS), *_shared_libraries(binaries)]:
         shutil.copy2(item, partial / item.name, follow_symlinks=False)
         if not item.is_symlink():
             _strip(partial / item.name)
