@@ -15,41 +15,20 @@ filled by ``scripts/setup-real-servers.sh`` (or on demand by the realserver test
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+# One home for the pin, the cache root and the vocab folder: the product's (tests may import the
+# product, never the other way round).
+from audit.tokenizers.cache import cache_dir
+from audit.tokenizers.llamacpp.sdist import LLAMA_CPP_PYTHON_VERSION, list_vocab_files, vocab_dir
 
 __all__ = ["LLAMA_CPP_PYTHON_VERSION", "cache_dir", "vocab_dir", "vocab_file", "list_vocab_files",
            "models_dir", "sdist_dir", "llama_server_bin", "wheels_dir", "llama_cpp_python_wheel"]
-
-LLAMA_CPP_PYTHON_VERSION = "0.3.36"  # the pinned llama-cpp-python (and its vendored llama.cpp)
-
-
-def cache_dir() -> Path:
-    """The cache root (not created)."""
-    configured = os.environ.get("AUDIT_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "model-integrity-audit"
-
-
-def vocab_dir() -> Path:
-    """Folder of llama.cpp's vocab-only GGUF files and their .inp/.out test vectors."""
-    return cache_dir() / "llama-vocab"
 
 
 def vocab_file(name: str) -> Path:
     """The vocab GGUF for a llama.cpp vocab name such as 'llama-bpe', 'qwen2', 'gpt-2'."""
     return vocab_dir() / f"ggml-vocab-{name}.gguf"
-
-
-def list_vocab_files() -> dict[str, Path]:
-    """Vocab name -> GGUF path, for every vocab file present in the cache."""
-    folder = vocab_dir()
-    if not folder.is_dir():
-        return {}
-    return {p.name[len("ggml-vocab-"):-len(".gguf")]: p for p in sorted(folder.glob("ggml-vocab-*.gguf"))}
 
 
 def models_dir() -> Path:
