@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from audit.tokenizers.base import Tokenizer, TokenizerUnavailable
+from audit.tokenizers.base import Tokenizer, TokenizerUnavailable, most_by_character
 from audit.tokenizers.cache import ensure_openai_file, find_gguf, tiktoken_cache_dir
 
 __all__ = ["LOADERS", "load_with", "openai_encoding", "gguf_tokenizer"]
@@ -120,8 +120,10 @@ def _sentencepiece(spec: dict, name: str, vocab_size: int | None) -> Tokenizer:
     _require("sentencepiece", "sentencepiece")
     path = _package_file("mistral_common", "mistral-common", f"data/{spec['file']}")
     tok = module.SentencePieceTokenizer(str(path))
+    pieces = frozenset(tok.vocab())
     return Tokenizer(name, vocab_size or tok.n_words, f"mistral-common {spec['file']}",
-                     lambda text: tok.encode(text, bos=False, eos=False), tok.decode)
+                     lambda text: tok.encode(text, bos=False, eos=False), tok.decode,
+                     lambda text: most_by_character(text, pieces.__contains__))
 
 
 def gguf_tokenizer(path: Path, name: str, vocab_size: int | None = None) -> Tokenizer:
@@ -135,8 +137,10 @@ def gguf_tokenizer(path: Path, name: str, vocab_size: int | None = None) -> Toke
         raise TokenizerUnavailable(str(exc)) from None
     except (ValueError, OSError) as exc:  # not a GGUF file, or one without a vocabulary
         raise TokenizerUnavailable(f"{path}: cannot read a llama.cpp vocabulary: {exc}") from None
+    pieces = encoder.vocab.token_to_id
+    most = (lambda text: most_by_character(text, pieces.__contains__)) if encoder.character_pieces else None
     return Tokenizer(name, vocab_size or len(encoder.vocab.tokens), f"llama.cpp vocab {path.name}", encoder.encode,
-                     encoder.decode)
+                     encoder.decode, most)
 
 
 def _gguf(spec: dict, name: str, vocab_size: int | None) -> Tokenizer:

@@ -145,9 +145,12 @@ def test_an_honest_server_with_another_tokenizer_is_still_a_mismatch(tmp_path):
 
 def test_billing_bounds_newlines_merged_on_recount_and_over_the_cap():
     """issue 11: 24 generated newline tokens re-tokenize to 1; the canonical count is no upper bound."""
-    from audit.probes.tokenizer.findings import Completion, check_billing, most_tokens
+    from audit.probes.tokenizer.findings import Completion, check_billing
+    from audit.tokenizers import load_tokenizer
 
+    most_tokens = load_tokenizer("llama-3").most_tokens  # byte-level BPE: one token per UTF-8 byte
     text = "\n" * 24
+    assert most_tokens(text) == 24 and most_tokens("東京") == 6
     honest = [Completion(24, None, 24, 1, most_tokens(text)), Completion(24, None, 24, 1, most_tokens(text))]
     verdict = check_billing(honest, slack_tokens=1, pass_pct=5, partial_pct=15)
     assert verdict.outcome == "pass" and "consistent" in verdict.message
@@ -157,3 +160,38 @@ def test_billing_bounds_newlines_merged_on_recount_and_over_the_cap():
     assert check_billing(beyond_text, slack_tokens=1, pass_pct=5, partial_pct=15).outcome == "fail"
     reasoning = [Completion(40 + 100, 100, 2000, 40, most_tokens("y" * 120))]  # reasoning is not visible text
     assert check_billing(reasoning, slack_tokens=1, pass_pct=5, partial_pct=15).outcome == "pass"
+
+
+@pytest.mark.parametrize("name", ["llama-2", "mistral-spm-v1"])
+def test_billing_bound_for_sentencepiece_is_characters_not_bytes(name):
+    """issue 11: for a SentencePiece vocabulary over-billing is provable above its characters (plus
+    byte fallback for a character that is no piece), far below the UTF-8 bytes of CJK text."""
+    from audit.probes.tokenizer.findings import Completion, check_billing
+    from audit.tokenizers import load_tokenizer
+
+    tok = load_tokenizer(name)
+    text = "東京は日本の首都です。 Tokyo 🙂"  # CJK pieces of the vocabulary, ASCII, an emoji by byte fallback
+    chars, utf8 = len(text), len(text.encode("utf-8"))
+    most = tok.most_tokens(text)
+    assert chars + 1 <= most <= chars + 1 + 3  # dummy prefix, one per character, the emoji's bytes if no piece
+    assert most < utf8 - 10
+    canonical = tok.count(text)
+    if name == "llama-2":  # the least canonical honest generation: every character alone, bytes where no piece
+        from audit.tokenizers.cache import find_gguf
+        from audit.tokenizers.llamacpp import load_encoder
+
+        pieces = load_encoder(find_gguf("ggml-vocab-llama-spm.gguf")).vocab.token_to_id
+        spelled = []
+        for ch in text.replace(" ", "\u2581"):
+            spelled += [pieces[ch]] if ch in pieces else [pieces[f"<0x{b:02X}>"] for b in ch.encode("utf-8")]
+        assert tok.decode(spelled) == text
+        assert canonical < len(spelled) <= most
+        honest = check_billing([Completion(len(spelled), None, None, canonical, most)],
+                               slack_tokens=1, pass_pct=5, partial_pct=15)
+        assert honest.outcome == "pass", honest.message
+    # above the characters but within the bytes: provable over-billing only with the SentencePiece bound
+    inflated = most + 5
+    assert inflated < utf8
+    over = check_billing([Completion(inflated, None, None, canonical, most)], slack_tokens=1, pass_pct=5,
+                         partial_pct=15)
+    assert over.outcome == "fail" and f"{most} at most" in over.message

@@ -10,7 +10,7 @@ from audit.probes.tokenizer.artifact import Design, DesignClass
 from audit.probes.tokenizer.identify import Identification
 
 __all__ = ["Verdict", "Completion", "declared_class", "check_tokenizer_match", "check_vocab", "check_overhead",
-           "check_billing", "check_prompt_billing", "constant_factor", "most_tokens", "check_substitution"]
+           "check_billing", "check_prompt_billing", "constant_factor", "check_substitution"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,8 @@ class Completion:
     reported: output tokens the API billed; reasoning: the reasoning tokens it reported (None: not
     reported); cap: the request's output cap; canonical/most: the fewest and the most tokens the
     returned text (visible answer, plus returned reasoning text when no reasoning count is
-    reported) can take in the identified tokenizer.
+    reported) can take in the identified tokenizer (`Tokenizer.most_tokens`: its UTF-8 bytes for
+    byte-level BPE, its characters for SentencePiece, with byte fallback where a character is no piece).
     """
 
     reported: int
@@ -131,13 +132,6 @@ class Completion:
     cap: int | None
     canonical: int
     most: int
-
-
-def most_tokens(text: str) -> int:
-    """The most tokens any generation of `text` can take: one per UTF-8 byte (byte-level BPE, and
-    SentencePiece's byte fallback), plus one for a SentencePiece dummy prefix. Generation need not be
-    canonical, so this, not the canonical count, bounds an honest count from above."""
-    return len(text.encode("utf-8")) + 1 if text else 0
 
 
 def check_billing(completions: Sequence[Completion], *, slack_tokens: int, pass_pct: float,

@@ -21,7 +21,7 @@ from audit.schema.finding import Finding
 from audit.probes.tokenizer.artifact import Design, load_design
 from audit.probes.tokenizer.findings import (Completion, Verdict, check_billing, check_overhead, check_prompt_billing,
                                              check_substitution, check_tokenizer_match, check_vocab, constant_factor,
-                                             declared_class, most_tokens)
+                                             declared_class)
 from audit.probes.tokenizer.reasoning import check_reasoning_tokens
 from audit.probes.tokenizer.identify import Identification, identify
 from audit.probes.tokenizer.values import (COMPLETION_BILLING, HIDDEN_OVERHEAD, PROMPT_BILLING, REASONING_TOKENS,
@@ -254,7 +254,7 @@ class TokenizerProbe(ProbeKind):
                 continue
             completions.append(Completion(usage.output_tokens, usage.reasoning_tokens, ex.request.max_tokens,
                                           sum(tokenizer.count(t) for t in texts),
-                                          sum(most_tokens(t) for t in texts)))
+                                          sum(tokenizer.most_tokens(t) for t in texts)))
         return check_billing(completions, slack_tokens=self.params.billing_slack_tokens,
                              pass_pct=self.params.billing_pass_pct, partial_pct=self.params.billing_partial_pct)
 

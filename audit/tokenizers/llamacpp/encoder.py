@@ -85,6 +85,11 @@ class LlamaCppEncoder:
                                    "(SPM 'llama', BPE 'gpt2' and 'gemma4' are)")
         self._unbyte = {c: b for b, c in bytes_to_unicode().items()}
 
+    @property
+    def character_pieces(self) -> bool:
+        """Pieces are characters with byte fallback (SPM, Gemma's BPE), not GPT-2 byte-encoded."""
+        return self.kind == "spm" or not self._pre.byte_encode
+
     # ---- BPE ---------------------------------------------------------------------------------------
     def _build_bpe(self):
         from tokenizers import Tokenizer as HFTokenizer
