@@ -47,6 +47,7 @@ class AnthropicMessages(ChatProvider):
         if request.op == "count_tokens":
             return WireCall("/v1/messages/count_tokens", body)
         self.refused(request, ("temperature", "top_p"))
+        self.no_tools(request)
         body["max_tokens"] = request.max_tokens or DEFAULT_MAX_TOKENS
         body.update(optional_fields(request, ("temperature", "top_p")))
         if request.stream:

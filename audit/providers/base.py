@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import httpx2
 
-from audit.schema.evidence import ChatRequest
+from audit.schema.evidence import ChatRequest, ToolCall
 from audit.schema.request_profile import RequestRules
 from audit.schema.usage import Usage
 from audit.providers.errors import TransientError, Unsupported
@@ -38,6 +38,7 @@ class Answer:
     usage: Usage | None = None
     reasoning_text: str | None = None
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCall, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Reply:
     elapsed_ms: float
     reasoning_text: str | None = None
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCall, ...] | None = None
 
 
 class ChatProvider(ABC):
@@ -81,15 +83,29 @@ class ChatProvider(ABC):
         return self.rules.cap_field if self.rules is not None and self.rules.cap_field != "max_output_tokens" \
             else default
 
-    def effort_fields(self) -> dict[str, Any]:
-        """The reasoning effort as the profile says to send it (nothing without efforts)."""
-        if self.rules is None or self.rules.effort is None or self.rules.profile.efforts is None:
+    def effort_fields(self, request: ChatRequest | None = None) -> dict[str, Any]:
+        """The reasoning effort as the profile says to send it (nothing without efforts): the request's
+        own `reasoning_effort` when it sets one (it must be one the profile lists), else the target's."""
+        if self.rules is None or self.rules.profile.efforts is None:
+            return {}
+        effort = self.rules.effort
+        if request is not None and request.reasoning_effort is not None:
+            if request.reasoning_effort not in self.rules.profile.efforts.values:
+                raise Unsupported(f"not sent: request profile {self.rules.profile.id} lists no reasoning effort "
+                                  f"{request.reasoning_effort!r}", attempts=0)
+            effort = request.reasoning_effort
+        if effort is None:
             return {}
         field_name = self.rules.profile.efforts.field
         if field_name == "reasoning_effort":
-            return {"reasoning_effort": self.rules.effort}
+            return {"reasoning_effort": effort}
         head, _, leaf = field_name.partition(".")
-        return {head: {leaf: self.rules.effort}}
+        return {head: {leaf: effort}}
+
+    def no_tools(self, request: ChatRequest) -> None:
+        """Raise Unsupported (nothing sent) for a request with tools, in a dialect whose tool calls are not read."""
+        if request.tools or request.tool_choice:
+            raise Unsupported(f"not sent: the {self.name} dialect does not send tools yet", attempts=0)
 
     @staticmethod
     @abstractmethod
@@ -121,7 +137,7 @@ class ChatProvider(ABC):
         answer = self.read(result.body, request, streamed)
         return Reply(result.status, result.body, answer.text, answer.served_model, answer.system_fingerprint,
                      answer.usage, result.attempts, result.started_at, result.elapsed_ms,
-                     answer.reasoning_text, answer.finish_reason)
+                     answer.reasoning_text, answer.finish_reason, answer.tool_calls)
 
 
 def sse_json(data: str, what: str) -> dict[str, Any]:

@@ -2,17 +2,32 @@
 
 The base URL includes the API version prefix as the OpenAI SDK expects (`https://api.openai.com/v1`);
 a bare `http://host:port` gets `/v1`. Streams ask for a final usage chunk
-(`stream_options.include_usage`); servers that ignore it simply report no usage.
+(`stream_options.include_usage`: "an additional chunk will be streamed before the data: [DONE]
+message", whose `choices` is empty; read in the OpenAPI description as published at
+https://docs.rs/openai-struct/0.0.3/src/openai_struct/models/chat_completion_stream_options.rs.html);
+servers that ignore it simply report no usage.
+
+Tools: `tools` as `{"type": "function", "function": {name, description, parameters}}`; `tool_choice`
+"auto" / "none" / "required", or a tool's name sent as `{"type": "function", "function": {"name": ...}}`
+(the meanings as the OpenAPI description states them:
+https://docs.rs/crate/openai-client-base/latest/source/docs/ChatCompletionToolChoiceOption.md).
+The answer's `message.tool_calls[]` (`id`, `function.name`, `function.arguments` as a JSON string) are
+read into `ToolCall`s; streamed, the `delta.tool_calls[]` fragments are joined by their `index`
+(the first carries id and name, later ones pieces of the arguments text).
+
+A stream that stops before `data: [DONE]` is a transient failure whose body keeps the chunks that
+came (`{"stream": [...], "terminated": false}`), so the evidence shows how far it got.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 
-from audit.schema.evidence import ChatRequest
+from audit.schema.evidence import ChatRequest, ToolCall
 from audit.schema.usage import chat_usage
 from audit.providers.base import Answer, ChatProvider, WireCall, optional_fields, sse_json
 from audit.providers.errors import TransientError, Unsupported
@@ -41,7 +56,12 @@ class OpenAIChat(ChatProvider):
         body.update(optional_fields(request, ("temperature", "seed", "top_p")))
         if request.max_tokens is not None:
             body[self.cap_field("max_tokens")] = request.max_tokens
-        body.update(self.effort_fields())
+        body.update(self.effort_fields(request))
+        if request.tools:
+            body["tools"] = [{"type": "function", "function": tool.model_dump()} for tool in request.tools]
+        if request.tool_choice is not None:
+            body["tool_choice"] = request.tool_choice if request.tool_choice in ("auto", "none", "required") \
+                else {"type": "function", "function": {"name": request.tool_choice}}
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
@@ -58,7 +78,7 @@ class OpenAIChat(ChatProvider):
             finishes = [f for c in chunks for f in [_finish(c)] if f]
             return Answer(text, served, fingerprints[-1] if fingerprints else None,
                           chat_usage(usages[-1]) if usages else None, reasoning or None,
-                          finishes[-1] if finishes else None)
+                          finishes[-1] if finishes else None, _streamed_calls(chunks))
         choices = body.get("choices")
         message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
             choices[0], dict) else None
@@ -67,7 +87,8 @@ class OpenAIChat(ChatProvider):
         usage = chat_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None
         reasoning = message.get("reasoning_content")
         return Answer(message.get("content"), body.get("model"), body.get("system_fingerprint"), usage,
-                      reasoning if isinstance(reasoning, str) and reasoning else None, _finish(body))
+                      reasoning if isinstance(reasoning, str) and reasoning else None, _finish(body),
+                      _message_calls(message))
 
     async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         chunks: list[dict[str, Any]] = []
@@ -78,7 +99,7 @@ class OpenAIChat(ChatProvider):
             if "error" in chunk and "choices" not in chunk:
                 raise TransientError(f"error in stream: {chunk['error']}")
             chunks.append(chunk)
-        raise TransientError("the stream ended before [DONE]")
+        raise TransientError("the stream ended before [DONE]", body={"stream": chunks, "terminated": False})
 
 
 def _finish(body: dict[str, Any]) -> str | None:
@@ -93,3 +114,44 @@ def _delta_text(chunk: dict[str, Any], field: str) -> str:
         return ""
     content = (choices[0].get("delta") or {}).get(field)
     return content if isinstance(content, str) else ""
+
+
+def _message_calls(message: dict[str, Any]) -> tuple[ToolCall, ...] | None:
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list) or not calls:
+        return None
+    out = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        arguments = function.get("arguments")
+        out.append(ToolCall(id=call.get("id") if isinstance(call.get("id"), str) else None,
+                            name=function.get("name") if isinstance(function.get("name"), str) else None,
+                            arguments=arguments if isinstance(arguments, str) else
+                            ("" if arguments is None else json.dumps(arguments))))
+    return tuple(out) or None
+
+
+def _streamed_calls(chunks: list[dict[str, Any]]) -> tuple[ToolCall, ...] | None:
+    """The calls the stream's `delta.tool_calls` fragments make up, in index order."""
+    parts: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        choices = chunk.get("choices") or []
+        delta = (choices[0].get("delta") or {}) if choices and isinstance(choices[0], dict) else {}
+        for fragment in delta.get("tool_calls") or []:
+            if not isinstance(fragment, dict):
+                continue
+            index = fragment.get("index") if isinstance(fragment.get("index"), int) else len(parts)
+            slot = parts.setdefault(index, {"id": None, "name": "", "arguments": []})
+            if isinstance(fragment.get("id"), str) and fragment["id"]:
+                slot["id"] = fragment["id"]
+            function = fragment.get("function") or {}
+            if isinstance(function.get("name"), str):
+                slot["name"] += function["name"]
+            if isinstance(function.get("arguments"), str):
+                slot["arguments"].append(function["arguments"])
+    if not parts:
+        return None
+    return tuple(ToolCall(id=slot["id"], name=slot["name"] or None, arguments="".join(slot["arguments"]))
+                 for _, slot in sorted(parts.items()))

@@ -38,6 +38,7 @@ class OpenAIResponses(ChatProvider):
         if request.op != "chat":
             raise Unsupported(f"the openai-responses provider has no {request.op!r} operation", attempts=0)
         self.refused(request, ("temperature", "top_p"))
+        self.no_tools(request)
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         body: dict[str, Any] = {"model": self.model,
                                 "input": [m.model_dump() for m in request.messages if m.role != "system"]}
@@ -46,8 +47,12 @@ class OpenAIResponses(ChatProvider):
         if request.max_tokens is not None:
             body["max_output_tokens"] = request.max_tokens
         body.update(optional_fields(request, ("temperature", "top_p")))
-        if self.rules is not None and self.rules.effort is not None:
-            body["reasoning"] = {"effort": self.rules.effort}
+        effort = self.rules.effort if self.rules is not None else None
+        if request.reasoning_effort is not None:
+            self.effort_fields(request)  # refuses an effort the profile does not list
+            effort = request.reasoning_effort
+        if effort is not None:
+            body["reasoning"] = {"effort": effort}
         if request.stream:
             body["stream"] = True
         return WireCall("/responses", body, request.stream)

@@ -33,7 +33,7 @@ MAX_OVERDUE_IN_A_ROW = 3
 DEADLINE_MARK = "call deadline"
 # The Exchange fields that hold what the server sent (or what went wrong with it).
 SERVER_FIELDS = ("response", "text", "error", "served_model", "system_fingerprint", "reasoning_text", "adaptation",
-                 "finish_reason", "usage")
+                 "finish_reason", "usage", "tool_calls")
 
 
 @dataclass
@@ -146,7 +146,8 @@ class Collector:
                           attempts=reply.attempts, started_at=reply.started_at, elapsed_ms=reply.elapsed_ms,
                           served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
                           usage=reply.usage.model_dump() if reply.usage is not None else None,
-                          reasoning_text=reply.reasoning_text, finish_reason=reply.finish_reason)
+                          reasoning_text=reply.reasoning_text, finish_reason=reply.finish_reason,
+                          tool_calls=[c.model_dump() for c in reply.tool_calls] if reply.tool_calls else None)
         except ProviderError as exc:
             record.update(status=exc.status, response=exc.body, error=exc.message, attempts=exc.attempts,
                           started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)

@@ -22,6 +22,9 @@ from audit.schema.evidence import ChatRequest
 __all__ = ["CAP_FIELDS", "Rejections", "rejected_field", "replacement_field", "signature"]
 
 CAP_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+# Every call carries these: a 400 naming one (OpenAI's context_length_exceeded names `messages`) is about that
+# call's content, never a field to refuse from then on.
+CONTENT_FIELDS = ("model", "messages", "input", "system")
 _PATTERNS = (re.compile(r"Unsupported (?:parameter|value): '([\w.]+)'"),
              re.compile(r"^`?([\w.]+)`? (?:is deprecated|is not supported|is not permitted)"),
              re.compile(r"'([\w.]+)' is not supported"))
@@ -57,7 +60,8 @@ def replacement_field(body: Any) -> str | None:
 def signature(request: ChatRequest) -> tuple:
     """What a field rejection depends on: the operation and the optional fields (sampling with values)."""
     return (request.op, request.stream, request.temperature, request.top_p, request.seed is not None,
-            request.max_tokens is not None)
+            request.max_tokens is not None, bool(request.tools), request.tool_choice is not None,
+            request.reasoning_effort)
 
 
 @dataclass
@@ -93,7 +97,7 @@ class Rejections:
     def learn(self, body: Any, sent: dict[str, Any], where: str) -> str | None:
         """Record what a 400 says; return the replacement cap field when the call may be adapted once."""
         name = rejected_field(body)
-        if name is None or name not in sent:
+        if name is None or name not in sent or name in CONTENT_FIELDS:
             return None
         instead = replacement_field(body)
         message = _error(body).get("message") or "HTTP 400"

@@ -15,7 +15,7 @@ from pydantic import Field
 from audit.schema.base import Strict
 from audit.schema.usage import Usage
 
-__all__ = ["Message", "ChatRequest", "Exchange", "Operation"]
+__all__ = ["Message", "ToolSpec", "ToolCall", "ChatRequest", "Exchange", "Operation"]
 
 Operation = Literal["chat", "count_tokens"]
 
@@ -23,6 +23,22 @@ Operation = Literal["chat", "count_tokens"]
 class Message(Strict):
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+class ToolSpec(Strict):
+    """A function the model may call: its name, what it does, and a JSON Schema of its arguments."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class ToolCall(Strict):
+    """A function call the model made, as the server returned it (arguments kept as the raw JSON text)."""
+
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
 
 
 class ChatRequest(Strict):
@@ -35,6 +51,11 @@ class ChatRequest(Strict):
     seed: int | None = None
     top_p: float | None = Field(default=None, gt=0, le=1)
     stream: bool = False
+    tools: list[ToolSpec] | None = None
+    tool_choice: str | None = Field(default=None, description="auto, none, required, or the name of the one "
+                                                              "tool the call must use")
+    reasoning_effort: str | None = Field(default=None, description="this call's reasoning effort instead of "
+                                                                   "the target's")
 
 
 class Exchange(Strict):
@@ -64,6 +85,8 @@ class Exchange(Strict):
                                                                 "(stop, length, …)")
     adaptation: str | None = Field(default=None, description="how the body was adapted after a rejection "
                                                              "(the cap field's name), with the 400 it followed")
+    tool_calls: list[ToolCall] | None = Field(default=None, description="function calls the answer made "
+                                                                        "(streamed deltas assembled)")
 
     @property
     def cut_by_cap(self) -> bool:
