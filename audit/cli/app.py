@@ -32,9 +32,9 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 def _register_command_groups() -> None:
     """Each command group module adds its commands through `register(app)`, in this order."""
-    from audit.cli import drift, fmti, records, reference, runs, sources, tokenizers
+    from audit.cli import drift, fmti, records, reference, runs, sources, tokenizers, verify
 
-    for group in (records, runs, drift, fmti, tokenizers, reference, sources):
+    for group in (records, runs, drift, verify, fmti, tokenizers, reference, sources):
         group.register(app)
 
 

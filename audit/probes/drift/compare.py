@@ -25,7 +25,7 @@ import numpy as np
 
 from audit.probes.drift.effects import stratified_bootstrap
 from audit.probes.drift.kernels import exact_kernel, hamming_kernel
-from audit.probes.drift.permutation import Stratum, contrast, min_p, mmd_rows, shuffled_labels
+from audit.probes.drift.permutation import Stratum, contrast, min_p, mmd_rows, paired_labels, shuffled_labels
 from audit.probes.drift.report import DriftReport, FingerprintCheck, TestResult
 from audit.probes.drift.samples import DriftSample, normalise_answer
 from audit.probes.stats import wilson
@@ -35,6 +35,8 @@ __all__ = ["DriftSettings", "compare", "fingerprint_check"]
 METHOD = ("prompt-stratified permutation test; components: MMD with a positional Hamming string kernel "
           "on sampled completions, exact-match MMD on temperature-0 answers, output length, refusal "
           "rate, prompt-token overhead; combined by Westfall-Young min-p")
+
+PAIRED_TEST = "paired permutation test (labels swapped within same-seed call pairs of each prompt)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class DriftSettings:
     seed: int = 0
     kernel_length: int = 24
     kernel_decay: float = 0.85
+    paired: bool = False  # audit verify: calls of the same key (same seed) are pairs; shuffles swap within pairs
 
 
 @dataclass
@@ -59,6 +62,12 @@ class _Prompt:
     @property
     def stratum(self) -> Stratum:
         return Stratum(self.prompt_id, self.current)
+
+    def labels(self, settings: "DriftSettings", rng: np.random.Generator) -> np.ndarray:
+        if settings.paired:
+            repeats = np.array([s.repeat for s in self.samples])
+            return paired_labels(self.stratum, repeats, settings.permutations, rng)
+        return shuffled_labels(self.stratum, settings.permutations, rng)
 
     def groups(self) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(len(self.samples))
@@ -121,7 +130,7 @@ def _agreement_effect(prompts: list[_Prompt]) -> tuple[float, float, float]:
 
 def _component_tests(prompts: list[_Prompt], settings: DriftSettings, rng: np.random.Generator
                      ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
-    labels = {p.prompt_id + "@" + p.mode: shuffled_labels(p.stratum, settings.permutations, rng) for p in prompts}
+    labels = {p.prompt_id + "@" + p.mode: p.labels(settings, rng) for p in prompts}
     weights = {k: contrast(v) for k, v in labels.items()}
     stats: dict[str, np.ndarray] = {}
     extra: dict[str, dict] = {}
@@ -209,7 +218,8 @@ def compare(baseline: Sequence[DriftSample], current: Sequence[DriftSample],
     expected = expected or {}
     return DriftReport(
         verdict=verdict, alpha=settings.alpha, level=level, rule=settings.rule, p_value=combined,
-        method=METHOD, permutations=settings.permutations, seed=settings.seed, tests=tests,
+        method=METHOD.replace("prompt-stratified permutation test", PAIRED_TEST) if settings.paired else METHOD,
+        permutations=settings.permutations, seed=settings.seed, tests=tests,
         fingerprint=fingerprint_check(baseline, current), baseline_samples=len(baseline),
         current_samples=len(current), current_calls=len(current),
         current_output_tokens=sum(s.completion_tokens or 0 for s in current),

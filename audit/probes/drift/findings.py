@@ -26,7 +26,8 @@ def settings_for(probe: "ProbeKind", target: "TargetContext") -> DriftSettings:
     level = audit_level(alpha, period)
     return DriftSettings(alpha=alpha, level=level, rule=rule_text(alpha, period),
                          permutations=max(p.permutations, permutations_for(level, 0)), seed=p.seed,
-                         kernel_length=p.kernel_length, kernel_decay=p.kernel_decay)
+                         kernel_length=p.kernel_length, kernel_decay=p.kernel_decay,
+                         paired=bool(target.extra.get("verify_paired", False)))
 
 
 def is_minor_drift(report: DriftReport, share: float) -> bool:
@@ -47,10 +48,16 @@ def _extent(minor: bool, share: float) -> str:
     return f"fewer than {share:.0%}" if minor else f"at least {share:.0%}"
 
 
-def _behaviour_message(report: DriftReport, share: float) -> str:
+def _behaviour_message(report: DriftReport, share: float, reference: str | None = None) -> str:
     top = report.strongest
-    lead = (f"Drift detected (p = {report.p_value:.3g} <= {report.level:.3g})" if report.verdict == "drift"
-            else f"No drift detected (p = {report.p_value:.3g} > {report.level:.3g})")
+    if reference is None:
+        lead = (f"Drift detected (p = {report.p_value:.3g} <= {report.level:.3g})" if report.verdict == "drift"
+                else f"No drift detected (p = {report.p_value:.3g} > {report.level:.3g})")
+    else:  # audit verify: `reference` reads "compared with <reference> on <date>"
+        lead = (f"{reference[0].upper()}{reference[1:]}: differs from the reference (p = {report.p_value:.3g} "
+                f"<= {report.level:.3g})" if report.verdict == "drift" else
+                f"{reference[0].upper()}{reference[1:]}: no difference from the reference detected "
+                f"(p = {report.p_value:.3g} > {report.level:.3g})")
     fixed = report.test("fixed_agreement")
     if report.verdict == "drift" and fixed is not None and fixed.effect is not None:
         extent = _extent(is_minor_drift(report, share), share)
@@ -73,6 +80,15 @@ def _fingerprint_message(report: DriftReport) -> str:
         return "Changed since the baseline: " + "; ".join(parts) + "."
     return (f"Served model ({', '.join(f.current_models) or 'not reported'}) and system_fingerprint "
             f"({', '.join(f.current_fingerprints) or 'not reported'}) unchanged since the baseline.")
+
+
+def compared_with(target: "TargetContext") -> str | None:
+    """'compared with <reference> on <date>' for a verification (audit verify), else None."""
+    reference = target.extra.get("verify_reference")
+    if not reference:
+        return None
+    date = target.extra.get("verify_date")
+    return f"compared with {reference}" + (f" on {date}" if date else "")
 
 
 def report_of(findings: Sequence[Finding]) -> DriftReport | None:
@@ -103,7 +119,8 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     else:
         share = probe.params.minor_drift_share
         outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report, share) else "fail")
-        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report, share), values, ids)
+        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report, share, compared_with(target)),
+                         values, ids)
     fp = report.fingerprint
     fp_values = fp.model_dump(mode="json")
     if not fp.observed:

@@ -23,6 +23,10 @@ seed policy.
     drift_alpha      false-alarm rate to hold (default: the probe's `alpha`)
     drift_period     audits per alarm period (default 1); see audit/probes/drift/alarm.py
     run_id           the run's id, from which the sampled calls' seeds are drawn
+    call_seed_root   drawn from this instead of the run id when set (`audit verify`: both endpoints
+                     get the same seeds)
+    verify_paired    pair the baseline's and the current run's calls of the same key in the test
+    verify_reference, verify_date   the reference a verification compared with, and when (card text)
 
 Without a baseline both checks are `not_available`.
 """
@@ -149,7 +153,9 @@ class DriftProbe(ProbeKind):
         return calls
 
     def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
-        return [c for c in self.planned(target.extra.get("run_id"), target) if c.key not in done]
+        # `call_seed_root` (audit verify): the reference's and the target's calls carry the same seeds
+        seed_root = target.extra.get("call_seed_root") or target.extra.get("run_id")
+        return [c for c in self.planned(seed_root, target) if c.key not in done]
 
     def max_calls(self) -> int:
         return len(self.planned())

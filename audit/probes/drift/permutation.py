@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stratum", "shuffled_labels", "contrast", "mmd_rows", "column_pvalues",
+__all__ = ["Stratum", "shuffled_labels", "paired_labels", "contrast", "mmd_rows", "column_pvalues",
            "min_p"]
 
 _EPS = 1e-12
@@ -43,6 +43,28 @@ def shuffled_labels(stratum: Stratum, permutations: int, rng: np.random.Generato
     observed = stratum.current.astype(bool)
     rows = np.tile(observed, (permutations, 1))
     return np.vstack([observed, rng.permuted(rows, axis=1)])
+
+
+def paired_labels(stratum: Stratum, pair_ids: np.ndarray, permutations: int, rng: np.random.Generator) -> np.ndarray:
+    """(1 + P, n) bool: the observed labels, then P shuffles that swap the labels within pairs.
+
+    A pair is one baseline and one current sample with the same `pair_ids` value (the same call
+    key, sent with the same seed to both endpoints). Under the null the two answers of a pair are
+    exchangeable, so swapping each pair's labels with probability 1/2 gives the exact null
+    distribution; samples without a partner keep their label. Answers that agree within a pair
+    (the same seed on the same weights) then add nothing to the shuffles' spread, which is where
+    the paired design gains its power.
+    """
+    observed = stratum.current.astype(bool)
+    rows = np.tile(observed, (permutations + 1, 1))
+    base = {int(pair_ids[i]): i for i in np.flatnonzero(~observed)}
+    pairs = [(base[int(pair_ids[j])], j) for j in np.flatnonzero(observed) if int(pair_ids[j]) in base]
+    if pairs:
+        b, c = np.array(pairs).T
+        flips = rng.random((permutations, len(pairs))) < 0.5
+        rows[1:, b] = flips
+        rows[1:, c] = ~flips
+    return rows
 
 
 def contrast(labels: np.ndarray) -> np.ndarray:

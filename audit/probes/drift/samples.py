@@ -48,6 +48,12 @@ class DriftSample:
         return len(self.text.split())
 
     @property
+    def repeat(self) -> int:
+        """The call's repeat number (the last part of its key), -1 when the id has none."""
+        tail = self.exchange_id.rsplit("/", 1)[-1]
+        return int(tail) if tail.isdigit() else -1
+
+    @property
     def refused(self) -> bool:
         return is_refusal(self.text)
 

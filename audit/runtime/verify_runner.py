@@ -1,0 +1,181 @@
+"""Verify an endpoint against a reference: the work behind `audit verify`.
+
+A verification samples the reference and the target with the same battery and the same per-call
+seeds, then runs the drift tests between the two (paired: the two answers to one call key were
+sent with one seed). The reference is either a live endpoint (a target: file or flags), sampled
+first into `<out>/runs/<run-id>/reference/`, or a stored baseline, whose own seeds the target then
+receives. Both sides must send the same requests: a reference taken with another request profile
+or effort, or whose calls would differ from the target's (another temperature, cap, battery), is
+refused before anything is sent.
+
+Built on the one run workflow (`audit.runtime.workflow`), like drift_runner: the target's run folder
+holds the reference's evidence (`baseline.jsonl`), so `audit rescore` repeats the comparison, and
+`verify.json` (the reference, the date, the seeds policy and the report).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from audit.core.atomic import write_text_atomic
+from audit.core.errors import InputError, Problem
+from audit.probes.drift.findings import report_of
+from audit.probes.drift.report import DriftReport
+from audit.render.card import CARD_FORMATS
+from audit.runtime.drift_runner import _check_collected, _require_verdict
+from audit.runtime.evidence import EvidenceLog, latest
+from audit.runtime.run_folder import RunFolder, RunSpec, new_run_id, target_context
+from audit.runtime.target import Target
+from audit.runtime.workflow import BaselineLink, PreparedRun, collect_live, finish, prepare
+from audit.schema.result import AuditResult
+
+__all__ = ["Reference", "VerifyLink", "VerifyOutcome", "run_verify", "reference_label"]
+
+Seeds = Literal["shared", "independent"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a verification compares with: a live endpoint, or a stored baseline folder."""
+
+    target: Target | None = None
+    baseline: Path | None = None
+    where: str = "--reference"  # where the user named it (a file, a flag), for error messages
+
+    def __post_init__(self) -> None:
+        if (self.target is None) == (self.baseline is None):
+            raise ValueError("a reference is a target or a baseline")
+
+
+@dataclass(frozen=True)
+class VerifyLink(BaselineLink):
+    """The drift comparison of a verification: the reference's folder, what to call it, the seeds."""
+
+    reference: str = ""
+    date: str = ""
+    seed_root: str | None = None
+    paired: bool = True
+
+    def context(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"verify_reference": self.reference, "verify_date": self.date,
+                                 "verify_paired": self.paired}
+        if self.seed_root:
+            extra["call_seed_root"] = self.seed_root
+        return {**super().context(), **extra}
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    folder: Path
+    result: AuditResult
+    report: DriftReport
+    reference: str
+    date: str
+    written: list[Path]
+
+
+def reference_label(spec: RunSpec, baseline: Path | None = None) -> str:
+    """How the card names the reference: the model at its endpoint (and the baseline it was stored as)."""
+    where = f"{spec.target.model} at {spec.target.endpoint}"
+    if baseline is None:
+        return where
+    return f"baseline {baseline.name} ({where}, recorded {spec.created_at.date().isoformat()})"
+
+
+def _settings(spec: RunSpec) -> tuple[str | None, str | None]:
+    return spec.target.request_profile, spec.target.reasoning_effort
+
+
+def _planned(run: PreparedRun, seed_root: str | None) -> dict[str, dict[str, Any]]:
+    """Every call the run would send, by exchange id, as the request JSON (seed left out)."""
+    context = target_context(run.spec, run.record, {"call_seed_root": seed_root} if seed_root else None)
+    return {f"{probe.id}/{call.key}": call.request.model_dump(mode="json", exclude={"seed"})
+            for probe in run.probes for call in probe.next_calls(context, {})}
+
+
+def _first_difference(ref: dict[str, dict], cur: dict[str, dict]) -> str | None:
+    for key in sorted(set(ref) | set(cur)):
+        if key not in cur:
+            return f"the reference has call {key}, the target would not send it"
+        if key not in ref:
+            return f"the target would send call {key}, the reference has none"
+        if ref[key] != cur[key]:
+            fields = sorted(f for f in set(ref[key]) | set(cur[key]) if ref[key].get(f) != cur[key].get(f))
+            shown = ", ".join(f"{f}: {ref[key].get(f)!r} vs {cur[key].get(f)!r}" for f in fields if f != "messages")
+            return f"call {key} differs ({shown or 'messages'}; reference vs target)"
+    return None
+
+
+def _same_requests(ref_spec: RunSpec, ref_plan: dict[str, dict], run: PreparedRun, plan: dict[str, dict],
+                   where: str) -> None:
+    """Refuse a reference whose requests are not the target's: a verification compares like with like."""
+    then, now = _settings(ref_spec), _settings(run.spec)
+    if then != now:
+        raise InputError([Problem(where, f"the reference was sampled with request profile {then[0] or 'none'} at "
+                                         f"effort {then[1] or '-'}, the target would use {now[0] or 'none'} at "
+                                         f"effort {now[1] or '-'}; a verification needs the same request "
+                                         "parameters on both sides (set request_profile and reasoning_effort "
+                                         "in the target files)")])
+    difference = _first_difference(ref_plan, plan)
+    if difference:
+        raise InputError([Problem(where, f"the reference and the target would not be sent the same requests: "
+                                         f"{difference}; a verification needs the same plan on both sides")])
+
+
+def _recorded_requests(folder: Path) -> dict[str, dict[str, Any]]:
+    recorded = latest(EvidenceLog(RunFolder(folder).evidence).load())
+    return {ex.id: ex.request.model_dump(mode="json", exclude={"seed"}) for ex in recorded.values()
+            if ex.request.op == "chat"}
+
+
+def run_verify(record: Path, target: Target, reference: Reference, *, probe: str = "drift-core", out: Path,
+               run_id: str | None, alpha: float | None, period: int = 1, seeds: Seeds = "shared",
+               rubric: str | None = None, progress=None, formats: Sequence[str] = CARD_FORMATS) -> VerifyOutcome:
+    """Sample the reference (unless stored) and the target with the same plan and seeds, and compare."""
+    run_id = run_id or new_run_id(target.model)
+    date = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    shared = seeds == "shared"
+    plain = prepare(record, target, rubric=rubric, probe_ids=[probe] if reference.target else None,
+                    probe_definitions=None if reference.target else _baseline_probes(reference.baseline),
+                    run_id=run_id, out=out, fresh=True)
+    if reference.target is not None:
+        ref_run_id = run_id if shared else f"{run_id}.reference"
+        ref_folder = RunFolder(plain.folder.root / "reference")
+        ref = prepare(record, reference.target, rubric=rubric, probe_ids=[probe], run_id=ref_run_id,
+                      folder=ref_folder, fresh=True)
+        _same_requests(ref.spec, _planned(ref, None), plain, _planned(plain, None), reference.where)
+        states, _, _ = collect_live(ref, progress)
+        _check_collected(states, sum(p.max_calls() for p in ref.probes))
+        ref_dir, ref_spec, seed_root = ref_folder.root, ref.spec, None
+        label = reference_label(ref.spec)
+    else:
+        ref_dir = reference.baseline
+        ref_spec = RunFolder(ref_dir).load_spec()
+        seed_root = ref_spec.run_id if shared else None
+        _same_requests(ref_spec, _recorded_requests(ref_dir), plain, _planned(plain, seed_root), reference.where)
+        label = reference_label(ref_spec, ref_dir)
+    link = VerifyLink(ref_dir, alpha, period, reference=label, date=date, seed_root=seed_root, paired=shared)
+    run = prepare(record, target, rubric=rubric, probe_definitions=[d for d in ref_spec.probes if d.kind == "drift"],
+                  run_id=run_id, out=out, fresh=True, baseline=link)
+    states, _, _ = collect_live(run, progress)
+    _check_collected(states, sum(p.max_calls() for p in run.probes))
+    done = finish(run.folder, run.spec, accept=_require_verdict, formats=formats)
+    report = report_of(done.result.findings)
+    written = done.written + [write_text_atomic(run.folder.root / "verify.json", json.dumps(
+        {"reference": label, "reference_folder": os.fspath(ref_dir), "date": date, "seeds": seeds,
+         "alpha": report.alpha, "period": period, "report": report.model_dump(mode="json")}, indent=2) + "\n")]
+    return VerifyOutcome(run.folder.root, done.result, report, label, date, written)
+
+
+def _baseline_probes(folder: Path | None):
+    assert folder is not None
+    probes = [d for d in RunFolder(folder).load_spec().probes if d.kind == "drift"]
+    if not probes:
+        raise InputError([Problem(str(folder / "run.json"), "the stored reference ran no drift probe")])
+    return probes

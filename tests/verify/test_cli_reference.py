@@ -1,0 +1,115 @@
+"""`audit verify` end to end over HTTP against two reference endpoints (audit serve-reference).
+
+The two servers run the same profile; version "b" of it is a silent update. With the same per-call
+seeds the reference endpoint answers a seed identically, so an unchanged target must come out the
+same (exit 0) and the updated one must differ (exit 1), with the card naming the reference and the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from audit.reference import ReferenceServer
+
+from drift_support import SMALL_BATTERY
+
+RECORD = "data/disclosures/allenai/olmo-2-7b.yaml"
+
+
+def _env(tmp_path):
+    return {"AUDIT_HISTORY_DB": str(tmp_path / "history.sqlite"), "AUDIT_BASELINES_DIR": str(tmp_path / "baselines")}
+
+
+def test_verify_against_a_live_reference_same_then_differs(cli, tmp_path):
+    env = _env(tmp_path)
+    out = tmp_path / "out"
+    with ReferenceServer("default") as official, ReferenceServer("default") as provider:
+        official_url = official.base_url
+        ref_file = tmp_path / "official.yaml"
+        ref_file.write_text(f"model: ref-model\nbase_url: {official.base_url}\n")
+        target = ["--endpoint", provider.base_url, "--model", "ref-model"]
+        same = cli("verify", RECORD, "--reference", str(ref_file), *target, "--probe", str(SMALL_BATTERY),
+                   "--out", str(out), "--run-id", "v-same", env=env)
+        assert same.returncode == 0, same.stdout + same.stderr
+        assert "SAME" in same.stdout and "no difference from the reference detected" in same.stdout
+
+        provider.set_version("b")
+        differs = cli("verify", RECORD, "--reference-endpoint", official.base_url, "--reference-model", "ref-model",
+                      *target, "--probe", str(SMALL_BATTERY), "--out", str(out), "--run-id", "v-b", env=env)
+    assert differs.returncode == 1, differs.stdout + differs.stderr
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert f"Compared with ref-model at {official_url}" in differs.stdout
+    assert f"on {today}: differs from the reference" in differs.stdout
+
+    run = out / "runs" / "v-b"
+    report = json.loads((run / "verify.json").read_text())
+    assert report["seeds"] == "shared" and report["date"] == today
+    assert report["report"]["method"].startswith("paired permutation test")
+    # the same seeds went to both endpoints, call by call
+    def seeds(path):
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return {r["key"]: r["request"].get("seed") for r in rows}
+    ref_seeds, cur_seeds = seeds(run / "reference" / "evidence.jsonl"), seeds(run / "evidence.jsonl")
+    assert ref_seeds == cur_seeds and any(s is not None for s in cur_seeds.values())
+    card = (run / "card" / "card.md").read_text() if (run / "card" / "card.md").exists() else \
+        next((run / "card").glob("*.md")).read_text()
+    assert f"ompared with ref-model at {official_url} on {today}" in card
+
+    # the comparison is repeated from the folder alone
+    again = cli("rescore", str(run), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in (again.stdout + again.stderr).lower()
+
+
+def test_verify_against_a_stored_baseline_gets_its_seeds(cli, tmp_path):
+    env = _env(tmp_path)
+    with ReferenceServer("default") as server:
+        target = ["--endpoint", server.base_url, "--model", "ref-model"]
+        done = cli("baseline", RECORD, *target, "--probe", str(SMALL_BATTERY), "--name", "official", env=env)
+        assert done.returncode == 0, done.stderr
+        same = cli("verify", RECORD, "--reference", "official", *target, "--out", str(tmp_path / "out"),
+                   "--run-id", "v-base", env=env)
+        assert same.returncode == 0, same.stdout + same.stderr
+        assert "Compared with baseline official (ref-model at" in same.stdout
+        server.set_version("b")
+        differs = cli("verify", RECORD, "--reference", "official", *target, "--out", str(tmp_path / "out"),
+                      "--run-id", "v-base-b", env=env)
+        assert differs.returncode == 1, differs.stdout + differs.stderr
+
+
+def test_verify_refuses_a_reference_with_other_request_parameters(cli, tmp_path):
+    env = _env(tmp_path)
+    with ReferenceServer("gpt-5.4") as server:
+        def target(effort):
+            path = tmp_path / f"target-{effort}.yaml"
+            path.write_text(f"provider: openai\nmodel: gpt-5.4-mini\nbase_url: {server.base_url}\n"
+                            f"reasoning_effort: {effort}\n")
+            return path
+
+        live = cli("verify", RECORD, "--reference", str(target("none")), "--target", str(target("low")),
+                   "--probe", str(SMALL_BATTERY), "--out", str(tmp_path / "out"), "--run-id", "v-live", env=env)
+        assert live.returncode == 2, live.stdout + live.stderr
+        text = live.stdout + live.stderr
+        assert "request profile openai-gpt-5.4 at effort none" in text and "at effort low" in text
+        assert "Traceback" not in text
+        assert not (tmp_path / "out" / "runs" / "v-live").exists(), "nothing is sent or written"
+
+        base = cli("baseline", RECORD, "--target", str(target("none")), "--probe", str(SMALL_BATTERY),
+                   "--name", "g54", env=env)
+        assert base.returncode == 0, base.stderr
+        stored = cli("verify", RECORD, "--reference", "g54", "--target", str(target("low")),
+                     "--out", str(tmp_path / "out"), env=env)
+        assert stored.returncode == 2 and "at effort low" in stored.stdout + stored.stderr
+
+
+def test_verify_input_errors(cli, tmp_path):
+    env = _env(tmp_path)
+    nothing = cli("verify", RECORD, "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", env=env)
+    assert nothing.returncode == 2 and "name the reference" in nothing.stdout + nothing.stderr
+    missing = cli("verify", RECORD, "--reference", "nope", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m",
+                  env=env)
+    assert missing.returncode == 2 and "no baseline" in missing.stdout + missing.stderr
+    seeds = cli("verify", RECORD, "--reference", "nope", "--seeds", "some", "--endpoint", "http://127.0.0.1:9/v1",
+                "--model", "m", env=env)
+    assert seeds.returncode == 2 and "--seeds" in seeds.stdout + seeds.stderr
