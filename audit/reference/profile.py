@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 
 from audit.core.content import content_dir
 from audit.reference.contract import ApiContract
+from audit.reference.serving import Serving
 from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.schema.base import NonEmpty, Strict
 from audit.core.yamlio import LineMap, format_path, load_yaml, validate_model
@@ -148,6 +149,7 @@ class Behaviour(Strict):
     latency: Latency = Field(default_factory=Latency)
     faults: Faults = Field(default_factory=Faults)
     api: ApiContract = Field(default_factory=ApiContract, description="the request contract it enforces")
+    serving: Serving = Field(default_factory=Serving, description="context window, sampling, cap, tools, streams")
 
 
 class VersionOverride(Strict):
@@ -161,6 +163,7 @@ class VersionOverride(Strict):
     latency: Latency | None = None
     faults: Faults | None = None
     api: ApiContract | None = None
+    serving: Serving | None = None
 
 
 class Profile(Behaviour):

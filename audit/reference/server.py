@@ -35,6 +35,7 @@ from audit.reference.contract import Rejection, check_request, reasoning_tokens
 from audit.reference.faults import FaultPlan, latency_seconds
 from audit.reference.profile import Behaviour, Profile, load_profile
 from audit.reference.replies import make_reply, prompt_tokens, seeded_rng
+from audit.reference.serving import ContextRefused, fit_context, recall_text, sampled, tool_calls
 from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
 from audit.reference.wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
                    openai_error, openai_stream_events, parse_anthropic, parse_openai, parse_responses,
@@ -325,9 +326,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             return self._error(400, "the request body is not valid JSON", anthropic)
         effort = None
+        dialect = "anthropic" if anthropic else ("openai-responses" if path == RESPONSES_PATH else "openai")
         if path != COUNT_PATH and isinstance(data, dict):
             try:
-                dialect = "anthropic" if anthropic else ("openai-responses" if path == RESPONSES_PATH else "openai")
                 effort = check_request(behaviour.api, data, dialect)
             except Rejection as exc:
                 return self._send_json(exc.status, exc.body)
@@ -347,7 +348,15 @@ class _Handler(BaseHTTPRequestHandler):
             count = prompt_tokens(behaviour, tokenizer, request.messages)
             record.usage = {"input_tokens": count}
             return self._deliver({"input_tokens": count}, fault, {})
+        serving = behaviour.serving
+        try:
+            request = fit_context(serving, tokenizer, request, prompt_tokens(behaviour, tokenizer, request.messages),
+                                  dialect)
+        except ContextRefused as exc:
+            return self._send_json(exc.status, exc.body)
+        request = sampled(serving, request)
         reply = _reasoned_reply(behaviour, tokenizer, version, request, effort)
+        reply = _served_reply(behaviour, tokenizer, version, request, options, reply)
         served = request.model if behaviour.served_model == "echo" else behaviour.served_model
         record.served_model = served
         record.usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}
@@ -363,7 +372,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 events = [sse(e) for e in openai_stream_events(reply, request_id, served,
                                                                behaviour.system_fingerprint,
-                                                               options["include_usage"])]
+                                                               options["include_usage"] and serving.stream_usage,
+                                                               serving.stream_terminator)]
             return self._stream(events, fault, self._id_header(anthropic, request_id))
         response = (anthropic_body(reply, request_id, served) if anthropic
                     else openai_body(reply, request_id, served, behaviour.system_fingerprint))
@@ -407,6 +417,26 @@ def _reasoned_reply(behaviour: Behaviour, tokenizer: CountingTokenizer, version:
     reply = make_reply(behaviour, tokenizer, version, dataclasses.replace(request, max_tokens=visible_cap))
     return dataclasses.replace(reply, completion_tokens=reply.completion_tokens + reported,
                                extra={"reasoning_tokens": reported})
+
+
+def _served_reply(behaviour: Behaviour, tokenizer: CountingTokenizer, version: str, request, options: dict, reply):
+    """The reply after the serving behaviour: canary codes recalled when asked, or a tool call."""
+    serving = behaviour.serving
+    recalled = recall_text(serving, request)
+    if recalled is not None:
+        ids, finish = tokenizer.encode(recalled), "stop"
+        if request.max_tokens is not None and len(ids) > request.max_tokens:
+            recalled, finish = tokenizer.decode(ids[:request.max_tokens]), "length"
+        reply = dataclasses.replace(reply, text=recalled, finish_reason=finish,
+                                    completion_tokens=round(tokenizer.count(recalled)
+                                                            * behaviour.billing.completion_factor))
+    calls = tool_calls(serving, request, options.get("tools") or [], options.get("tool_choice"),
+                       lambda *parts: seeded_rng(version, *parts))
+    if calls:
+        spent = sum(tokenizer.count(c["name"]) + tokenizer.count(c["arguments"]) for c in calls)
+        reply = dataclasses.replace(reply, text="", finish_reason="tool_calls", completion_tokens=spent,
+                                    extra={**reply.extra, "tool_calls": calls})
+    return reply
 
 
 def _json_or_text(body: bytes) -> Any:

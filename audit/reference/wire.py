@@ -84,8 +84,32 @@ def parse_openai(body: Any, nonce: int = 0) -> tuple[ChatInput, dict]:
     messages = _messages(body["messages"], ("system", "developer", "user", "assistant", "tool"))
     stream = bool(body.get("stream", False))
     stream_options = body.get("stream_options") or {}
-    options = {"stream": stream, "include_usage": bool(stream and stream_options.get("include_usage"))}
+    options = {"stream": stream, "include_usage": bool(stream and stream_options.get("include_usage")),
+               "tools": _tools(body.get("tools")), "tool_choice": body.get("tool_choice")}
+    choice = options["tool_choice"]
+    if choice is not None and choice not in ("auto", "none", "required") and not (
+            isinstance(choice, dict) and isinstance((choice.get("function") or {}).get("name"), str)):
+        raise BadRequest("'tool_choice' must be auto, none, required or {type: function, function: {name}}")
     return ChatInput(messages=tuple(messages), max_tokens=max_tokens, nonce=nonce, **common), options
+
+
+def _tools(raw: Any) -> list[dict]:
+    """Chat Completions `tools`: [{type: function, function: {name, description?, parameters?}}]."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadRequest("'tools' must be a list")
+    out = []
+    for index, tool in enumerate(raw):
+        function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
+            raise BadRequest(f"tools[{index}]: must be {{type: function, function: {{name, parameters}}}}")
+        parameters = function.get("parameters", {"type": "object", "properties": {}})
+        if not isinstance(parameters, dict):
+            raise BadRequest(f"tools[{index}].function.parameters must be a JSON Schema object")
+        out.append({"name": function["name"], "description": function.get("description") or "",
+                    "parameters": parameters})
+    return out
 
 
 def parse_anthropic(body: Any, nonce: int = 0, for_count: bool = False) -> tuple[ChatInput, dict]:
@@ -157,12 +181,19 @@ def _openai_usage(reply: Reply) -> dict:
     return usage
 
 
+def _wire_calls(reply: Reply) -> list[dict]:
+    return [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+            for c in reply.extra.get("tool_calls") or []]
+
+
 def openai_body(reply: Reply, request_id: str, model: str, fingerprint: str | None) -> dict:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text, "refusal": None}
+    if reply.extra.get("tool_calls"):
+        message.update(content=reply.text or None, tool_calls=_wire_calls(reply))
     return {
         "id": f"chatcmpl-{request_id}", "object": "chat.completion", "created": int(time.time()),
         "model": model, "system_fingerprint": fingerprint,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text, "refusal": None},
-                     "logprobs": None, "finish_reason": reply.finish_reason}],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish_reason}],
         "usage": _openai_usage(reply),
     }
 
@@ -179,8 +210,10 @@ def _pieces(text: str) -> list[str]:
 
 
 def openai_stream_events(reply: Reply, request_id: str, model: str, fingerprint: str | None,
-                         include_usage: bool) -> list[dict | str]:
-    """chat.completion.chunk objects, then a usage chunk when asked for, then "[DONE]"."""
+                         include_usage: bool, terminator: bool = True) -> list[dict | str]:
+    """chat.completion.chunk objects, then a usage chunk when asked for, then "[DONE]" (unless `terminator`
+    is off: a stream cut short). Tool calls stream as `delta.tool_calls` fragments: id, type and name
+    first with empty arguments, then the arguments text in pieces."""
     created = int(time.time())
 
     def chunk(delta: dict, finish: str | None) -> dict:
@@ -193,12 +226,20 @@ def openai_stream_events(reply: Reply, request_id: str, model: str, fingerprint:
 
     events: list[dict | str] = [chunk({"role": "assistant", "content": "", "refusal": None}, None)]
     events += [chunk({"content": piece}, None) for piece in _pieces(reply.text)]
+    for index, call in enumerate(_wire_calls(reply)):
+        head = {"index": index, "id": call["id"], "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""}}
+        events.append(chunk({"tool_calls": [head]}, None))
+        text = call["function"]["arguments"]
+        events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": text[i:i + 8]}}]}, None)
+                   for i in range(0, len(text), 8)]
     events.append(chunk({}, reply.finish_reason))
     if include_usage:
         events.append({"id": f"chatcmpl-{request_id}", "object": "chat.completion.chunk", "created": created,
                        "model": model, "system_fingerprint": fingerprint, "choices": [],
                        "usage": _openai_usage(reply)})
-    events.append("[DONE]")
+    if terminator:
+        events.append("[DONE]")
     return events
 
 
