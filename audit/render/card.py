@@ -15,7 +15,7 @@ from audit.render.markdown import view_markdown
 from audit.render.view import build_view, card_slug
 from audit.schema.section import Section
 
-__all__ = ["write_card", "render_card", "CARD_FORMATS", "parse_formats"]
+__all__ = ["write_card", "render_card", "card_files", "CARD_FORMATS", "parse_formats"]
 
 CARD_FORMATS = ("html", "pdf", "json", "md")  # every form of a card, in the order they are written
 
@@ -50,11 +50,16 @@ def render_card(result: AuditResult, sections: list[Section] | None = None,
     return rendered
 
 
-def write_card(result: AuditResult, out_dir: str | Path, sections: list[Section] | None = None,
-               formats: Sequence[str] = CARD_FORMATS) -> list[Path]:
-    """Write <slug>.html, .pdf, .json and .md (those in `formats`) into `out_dir`; nothing is written if
-    rendering fails."""
+def card_files(result: AuditResult, out_dir: str | Path, sections: list[Section] | None = None,
+               formats: Sequence[str] = CARD_FORMATS) -> dict[Path, bytes | str]:
+    """The card's files in memory: <out_dir>/<slug>.html, .pdf, .json and .md (those in `formats`)."""
     rendered = render_card(result, sections, formats)
     stem = card_slug(result)
-    out = Path(out_dir)
-    return write_all_atomic({out / f"{stem}{suffix}": data for suffix, data in rendered.items()})
+    return {Path(out_dir) / f"{stem}{suffix}": data for suffix, data in rendered.items()}
+
+
+def write_card(result: AuditResult, out_dir: str | Path, sections: list[Section] | None = None,
+               formats: Sequence[str] = CARD_FORMATS) -> list[Path]:
+    """Write <slug>.html, .pdf, .json and .md (those in `formats`) into `out_dir`, all or none: nothing is
+    written if rendering fails, and a write that fails (a full disk) leaves none of them."""
+    return write_all_atomic(card_files(result, out_dir, sections, formats))

@@ -7,36 +7,25 @@ http(s) sources become links.
 
 from __future__ import annotations
 
-import re
-
+from audit.core.mdtext import md_code, md_escape, md_url
 from audit.schema.result import AuditResult
 from audit.render.view import CardView, IndicatorView, SourceView, build_view
 
 __all__ = ["result_markdown", "view_markdown", "md_escape"]
 
-_INLINE = re.compile(r"([\\`*_\[\]<>|~]|&(?=[#A-Za-z0-9]))")  # emphasis, code, links, HTML, cells, entities
-_BLOCK_MARK = re.compile(r"^([#+=>-])")  # would start a heading, list item or quote
-_ORDERED_MARK = re.compile(r"^(\d+)([.)])(?=\s|$)")  # "1. " would start an ordered list
-
-
-def md_escape(text: str) -> str:
-    """Plain text safe inside Markdown prose and table cells, on one line."""
-    escaped = _INLINE.sub(r"\\\1", " ".join(str(text).split()))
-    return _ORDERED_MARK.sub(r"\1\\\2", _BLOCK_MARK.sub(r"\\\1", escaped))
-
 
 def _link(source: SourceView) -> str:
     title = md_escape(source.title)
-    if source.url:
-        target = source.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    target = md_url(source.url) if source.url else None
+    if target:
         text = f"[{title}]({target})"
     elif source.text_url:
         text = f"{title} ({md_escape(source.text_url)})"
     else:
         text = title
-    text += f", retrieved {source.retrieved}" if source.retrieved else ""
-    text += f"; {source.snapshot}" if source.snapshot else ""
-    return text + (f"; secondary citation: as read in {source.via.ref}" if source.via else "")
+    text += f", retrieved {md_escape(source.retrieved)}" if source.retrieved else ""
+    text += f"; {md_escape(source.snapshot)}" if source.snapshot else ""
+    return text + (f"; secondary citation: as read in {md_escape(source.via.ref)}" if source.via else "")
 
 
 def _bar(percent: float, width: int = 10) -> str:
@@ -47,12 +36,12 @@ def _bar(percent: float, width: int = 10) -> str:
 def _header(v: CardView) -> list[str]:
     facts = [f"**Vendor:** {md_escape(v.vendor)}"]
     if v.api_id:
-        facts.append(f"**API id:** `{v.api_id.replace('`', '')}`")
+        facts.append(f"**API id:** {md_code(v.api_id)}")
     if v.snapshot:
-        facts.append(f"**Snapshot:** `{v.snapshot.replace('`', '')}`")
+        facts.append(f"**Snapshot:** {md_code(v.snapshot)}")
     if v.release_date:
-        facts.append(f"**Released:** {v.release_date}")
-    facts.append(f"**Audited:** {v.audit_date}")
+        facts.append(f"**Released:** {md_escape(v.release_date)}")
+    facts.append(f"**Audited:** {md_escape(v.audit_date)}")
     if v.assessor:
         facts.append(f"**Assessor:** {md_escape(v.assessor)}")
     score = f"**Total: {v.total} / {v.max_total}** ({v.percent})"
@@ -64,7 +53,7 @@ def _header(v: CardView) -> list[str]:
     if v.provisional:
         score += " · **provisional**"
     lines = [f"# {md_escape(v.model)}", "", f"{md_escape(v.rubric_title)} report card "
-             f"(rubric `{v.rubric_id}` v{md_escape(v.rubric_version)})", "", " · ".join(facts), "", score, ""]
+             f"(rubric {md_code(v.rubric_id)} v{md_escape(v.rubric_version)})", "", " · ".join(facts), "", score, ""]
     if v.provisional:
         lines += [f"> {md_escape(v.score_note)}", ""]
     if v.live_note:
@@ -91,7 +80,7 @@ def _indicator_detail(i: IndicatorView) -> str:
     if i.note:
         parts.append(md_escape(i.note))
     if i.sources:
-        parts.append("Sources: " + ", ".join(r.ref for r in i.sources))
+        parts.append("Sources: " + ", ".join(md_escape(r.ref) for r in i.sources))
     return " ".join(parts)
 
 
@@ -114,7 +103,7 @@ def _findings(v: CardView) -> list[str]:
         return []
     lines = ["## Probe findings", ""]
     for f in v.findings:
-        lines += [f"- **{f.outcome_label}** — `{f.kind}` · {md_escape(f.probe_id)} · `{f.check}`: "
+        lines += [f"- **{f.outcome_label}** — {md_code(f.kind)} · {md_escape(f.probe_id)} · {md_code(f.check)}: "
                   f"{md_escape(f.message)}"]
         lines += [f"  - {md_escape(k)}: {md_escape(val)}" for k, val in f.values]
         if f.section_title:
@@ -125,10 +114,6 @@ def _findings(v: CardView) -> list[str]:
         if f.omitted_values or f.more_exchanges:
             lines.append("  - every value and exchange id: findings.json")
     return lines + [""]
-
-
-def _code(text: str) -> str:
-    return f"`{str(text).replace('`', '')}`"
 
 
 def _check_table(rows) -> list[str]:
@@ -144,7 +129,7 @@ def _identity_md(data) -> list[str]:
     if data.quotes:
         lines += ["Quoted answers:", ""]
         lines += [f"- “{md_escape(q.text)}” — " + (f"**{md_escape(q.verdict)}** · " if q.verdict else "")
-                  + f"{md_escape(q.where)} · for “{md_escape(q.check)}” · evidence {_code(q.exchange)}"
+                  + f"{md_escape(q.where)} · for “{md_escape(q.check)}” · evidence {md_code(q.exchange)}"
                   for q in data.quotes]
         lines.append("")
     if data.fingerprints:
@@ -158,15 +143,15 @@ def _tokenizer_md(data) -> list[str]:
         lines += [f"- **{md_escape(f.label)}:** {md_escape(f.value)}" for f in data.facts] + [""]
     lines += _check_table(data.rows)
     if data.exchanges:
-        lines += ["Evidence (exchange ids in evidence.jsonl): " + ", ".join(_code(x) for x in data.exchanges), ""]
+        lines += ["Evidence (exchange ids in evidence.jsonl): " + ", ".join(md_code(x) for x in data.exchanges), ""]
     return lines
 
 
 def _drift_md(data) -> list[str]:
     lines = [md_escape(data.summary), "", "| Audit | Verdict | p | Level | Fingerprint | Score | Baseline |",
              "|---|---|---:|---:|---|---:|---|"]
-    lines += [f"| {r.date} | {md_escape(r.verdict)} | {r.p_value} | {r.level} | {r.fingerprint} | {r.score} "
-              f"| {md_escape(r.baseline)} |" for r in data.rows]
+    lines += [f"| {md_escape(r.date)} | {md_escape(r.verdict)} | {md_escape(r.p_value)} | {md_escape(r.level)} "
+              f"| {md_escape(r.fingerprint)} | {md_escape(r.score)} | {md_escape(r.baseline)} |" for r in data.rows]
     return lines + [""]
 
 
@@ -188,7 +173,7 @@ def _sources(v: CardView) -> list[str]:
     if not v.sources:
         return []
     lines = ["## Sources", ""]
-    lines += [f"- **{s.ref}** {_link(s)} — cited for: {md_escape(s.cited_by_text)}" for s in v.sources]
+    lines += [f"- **{md_escape(s.ref)}** {_link(s)} — cited for: {md_escape(s.cited_by_text)}" for s in v.sources]
     return lines + [""]
 
 
@@ -196,7 +181,7 @@ def _provenance(v: CardView) -> list[str]:
     lines = ["## Provenance", ""]
     if v.rubric_credit:
         lines += [md_escape(v.rubric_credit), ""]
-    lines += [f"- {s.label}: `{s.value.replace('`', '')}`" if s.mono else f"- {s.label}: {md_escape(s.value)}"
+    lines += [f"- {md_escape(s.label)}: {md_code(s.value)}" if s.mono else f"- {md_escape(s.label)}: {md_escape(s.value)}"
               for s in v.stamps]
     return lines + [""]
 

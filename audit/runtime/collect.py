@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.core.errors import OutputError
 from audit.runtime.budget import Budget, estimate_call
 from audit.runtime.evidence import EvidenceLog, scrub
 from audit.runtime.rejections import Rejections, signature
@@ -59,6 +60,7 @@ class Collector:
     progress: Any = None  # a rich.progress.Progress, or None off a terminal
     rejections: Rejections = field(default_factory=Rejections)
     overdue: int = 0  # calls in a row that ran out their deadline
+    write_error: OutputError | None = None  # the evidence file could not be written (a full disk)
 
     async def collect(self, probes: Iterable[ProbeKind], target: TargetContext,
                       recorded: Mapping[str, Exchange]) -> list[ProbeProgress]:
@@ -72,6 +74,8 @@ class Collector:
                 tasks[state.probe.id] = self.progress.add_task(state.probe.id, total=total,
                                                                completed=len(state.done))
         await asyncio.gather(*(self._drive(state, target, tasks.get(state.probe.id)) for state in states))
+        if self.write_error is not None:
+            raise self.write_error
         return states
 
     async def _drive(self, state: ProbeProgress, target: TargetContext, task: Any) -> None:
@@ -108,7 +112,12 @@ class Collector:
             self.rejections.answered.add(signature(call.request))
         self._watch_deadlines(exchange)
         self.budget.settle(estimate, exchange.usage if call.request.op == "chat" else None, answered=exchange.ok)
-        await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
+        try:
+            await asyncio.to_thread(self.log.append, exchange)  # fsync off the event loop
+        except OutputError as exc:  # a full disk: stop sending, let the calls in flight end, report once
+            self.write_error = self.write_error or exc
+            self.budget.stopped = self.budget.stopped or f"evidence not written: {exc}"
+            return
         state.done[call.key] = exchange
         state.sent += 1
         state.failed += not exchange.ok

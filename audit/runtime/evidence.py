@@ -59,7 +59,7 @@ class EvidenceLog:
                 keep = data.rfind(b"\n") + 1
                 if keep != len(data):
                     os.truncate(self.path, keep)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # raw replies: private
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return self

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from pydantic import Field
 
 from audit import __version__
-from audit.core.atomic import write_text_atomic
+from audit.core.atomic import write_all_atomic, write_text_atomic
 from audit.core.content import file_sha256
 from audit.scoring.rubrics import rubric_path
 from audit.core.errors import ContentNotFound, InputError, Problem
@@ -34,7 +34,7 @@ from audit.scoring.pipeline import score_record
 from audit.probes.base import ProbeDefinition, ProbeKind, TargetContext
 from audit.probes.registry import build_probe
 from audit.scoring.records import LoadedRecord, load_record
-from audit.render.card import CARD_FORMATS, write_card
+from audit.render.card import CARD_FORMATS, card_files
 from audit.render.json import result_json
 from audit.schema.base import Slug, Strict
 from audit.schema.finding import Finding
@@ -211,7 +211,9 @@ def findings_json(findings: list[Finding]) -> str:
 
 def write_outputs(folder: RunFolder, result: AuditResult, sections: list | None = None,
                   formats: Sequence[str] = CARD_FORMATS) -> list[Path]:
-    """result.json, findings.json and the card in `formats` (with extra card `sections`); returns the files written."""
-    written = [write_text_atomic(folder.result, result_json(result)),
-               write_text_atomic(folder.findings, findings_json(list(result.findings)))]
-    return written + list(write_card(result, folder.card, sections, formats))
+    """result.json, findings.json and the card in `formats` (with extra card `sections`), all or none;
+    returns the files written."""
+    files: dict[Path, bytes | str] = {folder.result: result_json(result),
+                                      folder.findings: findings_json(list(result.findings))}
+    files.update(card_files(result, folder.card, sections, formats))
+    return write_all_atomic(files)

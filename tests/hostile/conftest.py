@@ -32,3 +32,25 @@ def assert_clean_error(result, *, contains: str | None = None) -> str:
 @pytest.fixture
 def run_audit():
     return invoke
+
+
+def tiny_drift_probe(folder: Path, *, repeats: int = 2) -> Path:
+    """A drift battery of two prompts, `repeats` calls each: a quick live run against the reference endpoint."""
+    path = folder / "drift-tiny.yaml"
+    path.write_text(f"""id: drift-tiny
+kind: drift
+description: Tiny drift battery for the hostile-input tests.
+parameters:
+  permutations: 99
+  fixed:
+    repeats: {repeats}
+    max_tokens: 8
+    prompts:
+      - {{id: add, prompt: "What is 47 + 38? Reply with the number only.", expect: "85"}}
+  open:
+    repeats: {repeats}
+    max_tokens: 12
+    prompts:
+      - {{id: poem, prompt: "Write two lines of a poem about rain."}}
+""")
+    return path
