@@ -10,4 +10,6 @@ if [ "${AUDIT_REAL_SERVERS:-1}" != 0 ]; then
   scripts/setup-real-servers.sh --llama-server --litellm
   export AUDIT_REQUIRE_REAL_SERVERS=1
 fi
-exec .venv/bin/python -m pytest -q "$@"
+# Two processes on a 2-core machine (AUDIT_TEST_WORKERS=n to change, 0 for one process): the realserver
+# tests share one worker (tests/conftest.py), the rest spread over the others.
+exec .venv/bin/python -m pytest -q -n "${AUDIT_TEST_WORKERS:-auto}" --dist loadgroup "$@"

@@ -17,9 +17,9 @@ SHARED = REPO.parent / "shared"
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `audit ARGS` as a user would, in a subprocess; returns the completed process."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    full_env.setdefault("COLUMNS", "200")
+    # A wide console unless the test asks otherwise: the inherited COLUMNS differs between a terminal,
+    # CI and pytest-xdist workers, and Rich fits tables to it.
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "audit", *args], cwd=cwd or REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -40,3 +40,13 @@ def _private_data_home(tmp_path_factory):
     patch.setenv("AUDIT_FORMATS", "html,json,md")
     yield
     patch.undo()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`./test.sh` runs `-n auto --dist loadgroup`), every `realserver` test goes
+    to one worker: the real servers are session fixtures, started once there rather than once per
+    worker, while the other workers run the rest of the suite."""
+    group = pytest.mark.xdist_group("realserver")
+    for item in items:
+        if item.get_closest_marker("realserver"):
+            item.add_marker(group)
