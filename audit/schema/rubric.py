@@ -55,6 +55,11 @@ class Indicator(Strict):
     evidence: Literal["disclosure"] | ProbeEvidence = "disclosure"
     fmti: list[NonEmpty] = Field(default_factory=list,
                                  description="names of FMTI indicators this one corresponds to")
+    crosswalk: dict[Slug, list[Slug]] = Field(
+        default_factory=dict,
+        description="per rubric id, the ids of that rubric's indicators whose assessments answer this "
+                    "one; a record written for that rubric is scored here through them "
+                    "(audit/scoring/crosswalk.py)")
     notes: str | None = None
 
     @model_validator(mode="after")

@@ -17,7 +17,19 @@ counterparts (`fmti: [...]`, e.g. integrity-v1). Rule, per indicator of the targ
 Counterpart names are matched as FMTI names are everywhere (case, spacing and hyphens folded,
 the renamings each FMTI indicator lists as `aliases`); a name the record's own FMTI rubric lacks is an error in the target rubric when
 that rubric names the same FMTI indicator set (v1), and skipped otherwise. If nothing at all
-can be matched the crosswalk is refused with an error. Other rubric pairs have no crosswalk.
+can be matched the crosswalk is refused with an error.
+
+The second crosswalk goes by indicator ids: a target indicator lists, per source rubric, the ids
+of that rubric's indicators that answer it (`crosswalk: {integrity-v1: [...], fmti-2025: [...]}`,
+e.g. eu-gpai-mdf). A record written for a rubric the target names this way is translated per
+indicator by the same rule, where each counterpart counts with the share of its points the record
+earns (disclosed 1; a partial or third-party level its points over the indicator's; else 0):
+all counterparts in full → `disclosed`; a share in between → `partial` at the highest level that
+fits (at least the lowest level; an indicator without levels: `not_disclosed`); nothing → `not_disclosed`; no counterpart for the record's rubric, or one the record leaves
+unassessed → no entry (not assessed). Here a probe-backed target does get an entry: the source's
+answer is a disclosure, capped by the target's `disclosure_fallback` until a probe decides. A
+counterpart id the source rubric lacks is an error in the target rubric. Other rubric pairs have
+no crosswalk.
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ from audit.scoring.records import LoadedRecord
 from audit.schema.disclosure import IndicatorDisclosure, Source
 from audit.schema.rubric import Indicator
 
-__all__ = ["translate", "crosswalk_entry"]
+__all__ = ["translate", "crosswalk_entry", "names_crosswalk"]
 
 FMTI_FAMILY = "fmti"  # the rubric family whose indicators `fmti:` counterparts name
 # the FMTI indicator set that `fmti:` counterpart names refer to
@@ -42,11 +54,12 @@ def _no_crosswalk(loaded: LoadedRecord, rubric: LoadedRubric, why: str = "") -> 
                      f"from it to {rubric.rubric.id!r}{why}", loaded.lines.line_of(("rubric",)), "rubric")
 
 
-def crosswalk_entry(indicator: Indicator, met: dict[str, bool], entries: dict[str, IndicatorDisclosure],
-                    source_label: str) -> IndicatorDisclosure:
-    """The target indicator's entry from its counterparts' FMTI scores (`met`: name → scored 1)."""
+def crosswalk_entry(indicator: Indicator, met: dict[str, bool | float], entries: dict[str, IndicatorDisclosure],
+                    source_label: str, kind: str = "FMTI counterpart", verb: str = "scored 1") -> IndicatorDisclosure:
+    """The target indicator's entry from its counterparts' scores (`met`: name → scored 1, or the
+    share of its points earned)."""
     n_met, n = sum(met.values()), len(met)
-    if n_met == n:
+    if n_met >= n:
         status, level = "disclosed", None
     elif n_met and indicator.levels:
         share = n_met / n
@@ -55,25 +68,82 @@ def crosswalk_entry(indicator: Indicator, met: dict[str, bool], entries: dict[st
         status, level = "partial", chosen.id
     else:
         status, level = "not_disclosed", None
-    marks = ", ".join(f"{name} {'✓' if ok else '✗'}" for name, ok in met.items())
-    lines = [f"Crosswalk from {source_label}: {n_met} of {n} FMTI counterpart"
-             f"{'s' if n != 1 else ''} scored 1 ({marks})."]
+    marks = ", ".join(f"{name} {_mark(ok)}" for name, ok in met.items())
+    count = f"{n_met:g}" if isinstance(n_met, int) or float(n_met).is_integer() else f"{n_met:.2f}"
+    lines = [f"Crosswalk from {source_label}: {count} of {n} {kind}"
+             f"{'s' if n != 1 else ''} {verb} ({marks})."]
     quotes: list[str] = []
     sources: list[Source] = []
     for name, entry in entries.items():
         if entry.quote:
-            quotes.append(f"[FMTI {name}] {entry.quote}" if n > 1 else entry.quote)
+            quotes.append(f"[{kind.split()[0]} {name}] {entry.quote}" if n > 1 else entry.quote)
         if entry.note:
-            lines.append(f"FMTI on {name}: {entry.note}")
+            lines.append(f"{kind.split()[0]} on {name}: {entry.note}")
         sources.extend(s for s in entry.sources if s not in sources)
     return IndicatorDisclosure(status=status, level=level, quote="\n\n".join(quotes) or None,
                                sources=sources, note="\n\n".join(lines))
 
 
+def _mark(share: bool | float) -> str:
+    return "✓" if share >= 1 else "✗" if share <= 0 else f"{share:.0%}"
+
+
+def names_crosswalk(rubric: LoadedRubric, source_rubric_id: str) -> bool:
+    """Whether `rubric` names counterparts by id in `source_rubric_id` (the id crosswalk)."""
+    return any(source_rubric_id in i.crosswalk for i in rubric.rubric.indicators())
+
+
+def _share(indicator: Indicator, entry: IndicatorDisclosure) -> float:
+    """The share of `indicator`'s points `entry` earns as a disclosure."""
+    if entry.status == "disclosed":
+        return 1.0
+    level = indicator.level(entry.level) if entry.level else None
+    if entry.status in ("partial", "third_party") and level is not None:
+        return level.points / indicator.points
+    return 0.0
+
+
+def _translate_by_ids(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, IndicatorDisclosure]:
+    record = loaded.record
+    try:
+        source = load_rubric(record.rubric)
+    except ContentNotFound:
+        raise _no_crosswalk(loaded, rubric) from None
+    label = f"record under {record.rubric}" + (f" ({record.assessment.assessor})"
+                                               if record.assessment.assessor else "")
+    out: dict[str, IndicatorDisclosure] = {}
+    unknown: list[Problem] = []
+    for indicator in rubric.rubric.indicators():
+        ids = indicator.crosswalk.get(record.rubric)
+        if not ids:
+            continue
+        counterparts = {ind_id: source.rubric.indicator(ind_id) for ind_id in ids}
+        missing = [ind_id for ind_id, ind in counterparts.items() if ind is None]
+        if missing:
+            unknown.append(Problem(str(rubric.path), f"crosswalk counterpart(s) {', '.join(map(repr, missing))} "
+                                                     f"not in rubric {record.rubric}", None,
+                                   f"{indicator.id}.crosswalk.{record.rubric}"))
+            continue
+        if any(ind_id not in record.indicators for ind_id in ids):
+            continue  # the record leaves a counterpart unassessed: so is this indicator
+        entries = {ind_id: record.indicators[ind_id] for ind_id in ids}
+        met = {ind_id: _share(counterparts[ind_id], entry) for ind_id, entry in entries.items()}
+        out[indicator.id] = crosswalk_entry(indicator, met, entries, label, kind=f"{record.rubric} counterpart",
+                                            verb="met")
+    if unknown:
+        raise InputError(unknown)
+    if not out:
+        raise _no_crosswalk(loaded, rubric, f": the record assesses none of the {record.rubric} indicators "
+                                            "it names")
+    return out
+
+
 def translate(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, IndicatorDisclosure]:
-    """The record's FMTI assessments in the terms of `rubric`, by the rule in the module docstring."""
+    """The record's assessments in the terms of `rubric`, by the rules in the module docstring."""
     record = loaded.record
     target = rubric.rubric
+    if names_crosswalk(rubric, record.rubric):
+        return _translate_by_ids(loaded, rubric)
     with_counterparts = [i for i in target.indicators() if i.fmti]
     if not with_counterparts or target.family == FMTI_FAMILY:
         raise _no_crosswalk(loaded, rubric)
