@@ -72,11 +72,12 @@ def crosswalk_entry(indicator: Indicator, met: dict[str, bool | float], entries:
     count = f"{n_met:g}" if isinstance(n_met, int) or float(n_met).is_integer() else f"{n_met:.2f}"
     lines = [f"Crosswalk from {source_label}: {count} of {n} {kind}"
              f"{'s' if n != 1 else ''} {verb} ({marks})."]
-    quotes: list[str] = []
+    quoted = {name: entry.quote for name, entry in entries.items() if entry.quote}
+    # one distinct quote stays as it was (so the card can still verify it against its snapshot)
+    quotes = ([next(iter(quoted.values()))] if len(set(quoted.values())) == 1 else
+              [f"[{kind.split()[0]} {name}] {quote}" for name, quote in quoted.items()])
     sources: list[Source] = []
     for name, entry in entries.items():
-        if entry.quote:
-            quotes.append(f"[{kind.split()[0]} {name}] {entry.quote}" if n > 1 else entry.quote)
         if entry.note:
             lines.append(f"{kind.split()[0]} on {name}: {entry.note}")
         sources.extend(s for s in entry.sources if s not in sources)

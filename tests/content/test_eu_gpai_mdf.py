@@ -160,3 +160,12 @@ def test_comparison_picture_is_shipped_and_linked():
     assert (ROOT / "docs" / "images" / "compare-2026.png").stat().st_size > 10_000
     content = (ROOT / "docs" / "content.md").read_text(encoding="utf-8")
     assert "images/compare-2026.png" in content
+
+
+@pytest.mark.parametrize("name", RECORDS_2026)
+def test_a_crosswalked_quote_stays_verified_against_its_snapshot(name):
+    rows = [i for i in _indicators(score_record(_record_path(name), "eu-gpai-mdf")).values() if i.quote]
+    assert rows
+    for row in rows:
+        if not row.quote.startswith("["):  # one counterpart quote: carried over as it was
+            assert row.quote_snapshot, row.id
