@@ -58,6 +58,18 @@ def _cost_line(plan) -> str:
             f"{p.output_per_million:g} out per million tokens, from {p.source})")
 
 
+def _note_lines(plan) -> list[str]:
+    """The parts of the plan probes schedule later (counted in the totals at their most), with their cost."""
+    lines = []
+    for probe in plan.probes:
+        for note in probe.notes:
+            cost = f", at most {plan.prices.cost(note.input_tokens, note.output_tokens):.4f} {plan.prices.currency}" \
+                if plan.prices is not None else ""
+            lines.append(f"  {probe.probe_id}: {note.label}: up to {note.calls} calls, {note.input_tokens:,} input "
+                         f"and {note.output_tokens:,} output tokens{cost} (in the totals above)")
+    return lines
+
+
 def _caps_line(caps) -> str:
     parts = [f"{name} {value:g}" for name, value in (("max-calls", caps.max_calls), ("max-tokens", caps.max_tokens),
                                                      ("max-cost", caps.max_cost)) if value is not None]
@@ -109,6 +121,8 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     console.print(f"{tgt.provider} {tgt.model} at {tgt.endpoint}", markup=False)
     _print_requests(prepared)
     console.print(_cost_line(the_plan), markup=False)
+    for line in _note_lines(the_plan):
+        console.print(line, markup=False)
     console.print(_caps_line(prepared.caps), markup=False)
     if dry_run:
         console.print("dry run: nothing sent, nothing written", markup=False)

@@ -22,7 +22,7 @@ from audit.schema.evidence import ChatRequest, Exchange
 from audit.schema.request_profile import RequestRules
 from audit.schema.finding import Finding
 
-__all__ = ["ProbeDefinition", "PlannedCall", "TargetContext", "ProbeKind", "REASONING_HEADROOM"]
+__all__ = ["ProbeDefinition", "PlannedCall", "PlanNote", "TargetContext", "ProbeKind", "REASONING_HEADROOM"]
 
 REASONING_HEADROOM = 1024  # cap tokens added on calls that may reason, so the visible answer is not starved
 
@@ -43,6 +43,17 @@ class PlannedCall:
     estimated_input_tokens: int = 0
     estimated_output_tokens: int = 0
     droppable: frozenset[str] = frozenset()  # sampling fields the probe's measure does not rest on
+
+
+@dataclass(frozen=True)
+class PlanNote:
+    """A part of a probe's plan its first round cannot show (calls planned later from the answers, such as
+    long-context prompts), at its most: counted into the plan's totals and printed with it."""
+
+    label: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,10 @@ class ProbeKind(ABC):
     def max_calls(self) -> int:
         """Upper bound on calls, for budgets and progress bars."""
         return 0
+
+    def plan_notes(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlanNote]:
+        """Later calls `max_calls` does not count, with their most tokens (none by default)."""
+        return []
 
     def finding(self, check: str, outcome: str, message: str, values: dict | None = None,
                 exchanges: Iterable[str] = ()) -> Finding:

@@ -1,13 +1,31 @@
-"""Helpers shared by the probe kinds' card sections: a `CheckRow` from a finding, findings grouped by probe."""
+"""Helpers shared by the probe kinds' card sections: a `CheckRow` from a finding, findings grouped by probe, and
+the plain facts-and-checks section data (summary, labelled facts, check rows, evidence ids)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from audit.schema.finding import Finding
 from audit.schema.section import OUTCOME_LABELS, CheckRow
 
-__all__ = ["check_row", "exchange_ids", "by_probe"]
+__all__ = ["check_row", "exchange_ids", "by_probe", "Fact", "FactsSection"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass
+class FactsSection:
+    """A section's view data: a summary line, labelled facts, one row per check, and the evidence ids."""
+
+    summary: str
+    facts: list[Fact] = field(default_factory=list)
+    rows: list[CheckRow] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
 
 
 def check_row(finding: Finding, title: str, measure: str) -> CheckRow:

@@ -155,7 +155,9 @@ def _drift_md(data) -> list[str]:
     return lines + [""]
 
 
-_SECTION_MARKDOWN = {"identity.html": _identity_md, "tokenizer.html": _tokenizer_md, "drift.html": _drift_md}
+# the serving section (audit/probes/serving/section.py) has the tokenizer section's shape: summary, facts, rows
+_SECTION_MARKDOWN = {"identity.html": _identity_md, "tokenizer.html": _tokenizer_md, "serving.html": _tokenizer_md,
+                     "drift.html": _drift_md}
 
 
 def _sections(v: CardView) -> list[str]:

@@ -3,7 +3,9 @@
 Estimates: a call's input is the probe's `estimated_input_tokens`, else about a token per four
 characters plus a few per message; its output is `estimated_output_tokens`, else the request's
 `max_tokens`, else 256. `count_tokens` calls spend no tokens. An adaptive probe's further
-rounds (up to its `max_calls()`) are estimated at the average of its first round.
+rounds (up to its `max_calls()`) are estimated at the average of its first round; calls a probe plans
+only later from the answers (the serving probe's long-context prompts) come from its `plan_notes`, at
+their most, and are printed apart.
 
 While running, each call reserves its estimate before it is sent and settles with the usage the
 server reports (the estimate when it reports none). A call that was not answered (rejected with
@@ -17,7 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from audit.probes.base import PlannedCall, ProbeKind, TargetContext
+from audit.probes.base import PlanNote, PlannedCall, ProbeKind, TargetContext
 from audit.schema.evidence import Exchange
 from audit.schema.usage import Usage
 
@@ -64,6 +66,7 @@ class ProbePlan:
     output_tokens: int
     recorded: int = 0
     error: str | None = None
+    notes: tuple[PlanNote, ...] = ()
 
 
 def plan_probe(probe: ProbeKind, target: TargetContext, done: Mapping[str, Exchange]) -> ProbePlan:
@@ -80,7 +83,10 @@ def plan_probe(probe: ProbeKind, target: TargetContext, done: Mapping[str, Excha
         est_in += round(more * est_in / calls)
         est_out += round(more * est_out / calls)
         calls += more
-    return ProbePlan(probe.id, probe.kind, calls, est_in, est_out, len(done))
+    notes = tuple(probe.plan_notes(target, done))
+    for note in notes:
+        calls, est_in, est_out = calls + note.calls, est_in + note.input_tokens, est_out + note.output_tokens
+    return ProbePlan(probe.id, probe.kind, calls, est_in, est_out, len(done), notes=notes)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The card's probe sections, assembled in one place so `audit run`, `rescore`, `drift` and `card` show the same card.
 
 Order is fixed: each probe kind's sections from the result's findings (identity consistency, tokenizer
-integrity), then the drift timeline, read from the audit history only when a database is named.
+integrity, serving integrity), then the drift timeline, read from the audit history only when a database is named.
 Rendering never reads the history itself: it gets these sections as view data.
 """
 
@@ -14,6 +14,7 @@ from audit.core.errors import OutputError
 from audit.history.store import History
 from audit.history.timeline import timeline_view
 from audit.probes.identity.section import identity_sections
+from audit.probes.serving.section import serving_sections
 from audit.probes.tokenizer.section import tokenizer_sections
 from audit.schema.result import AuditResult
 from audit.schema.section import Section
@@ -40,7 +41,7 @@ def probe_sections(result: AuditResult, *, model: str | None = None, history: st
                    warn: Callable[[str], None] = lambda message: None) -> list[Section]:
     """Every extra card section for `result`; `model` is the model name requested (for the history)."""
     findings = list(result.findings)
-    sections = identity_sections(findings) + tokenizer_sections(findings)
+    sections = identity_sections(findings) + tokenizer_sections(findings) + serving_sections(findings)
     if history is not None:
         try:
             sections += drift_timeline(result, model, history)

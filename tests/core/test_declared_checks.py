@@ -34,7 +34,7 @@ def assert_declared(findings: list[Finding]) -> None:
 
 def test_kinds_are_the_folders_with_a_def_yaml():
     folders = sorted(p.parent.name for p in PROBES.glob("*/def.yaml"))
-    assert folders == ["drift", "identity", "tokenizer"]
+    assert folders == ["drift", "identity", "serving", "tokenizer"]
     assert sorted(registry.declarations()) == folders == sorted(registry.kinds())
     for name, decl in registry.declarations().items():
         assert decl.name == name and decl.checks and all(c.title for c in decl.checks.values())
@@ -85,7 +85,7 @@ def test_validate_rejects_an_unknown_probe_kind(tmp_path):
     assert res.exit_code == 2, res.output
     out = " ".join(res.output.split())
     assert "evidence.probe" in out and "unknown probe kind 'identiy'" in out
-    assert "drift, identity, tokenizer" in out
+    assert "drift, identity, serving, tokenizer" in out
 
 
 def test_every_shipped_rubric_names_only_declared_checks():
