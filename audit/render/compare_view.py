@@ -200,13 +200,17 @@ def build_compare_view(results: list[AuditResult], generated_at: dt.datetime | N
     _check_same_rubric(results)
     ranked = _ranked(results)
     rubric = ranked[0].rubric
-    credits = [c for c in [rubric.credit] if c]
-    for r in ranked:
-        if r.audit_note and r.audit_note not in credits:
-            credits.append(r.audit_note)
+    # A note several results share (an import's data credit) runs in every page's footer; a note of
+    # one model's own is listed once, under the model's name.
+    notes = [r.audit_note for r in ranked if r.audit_note]
+    shared = [c for c in [rubric.credit] if c]
+    shared += [n for i, n in enumerate(notes) if notes.count(n) > 1 and n not in notes[:i] and n not in shared]
+    own = [f"{r.target.vendor} {r.target.model}: {r.audit_note}" for r in ranked
+           if r.audit_note and notes.count(r.audit_note) == 1 and r.audit_note not in shared]
+    credits = shared + own
     subdomains, column_means, overall = _subdomains(ranked)
     generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    footer = " · ".join(credits)
+    footer = " · ".join(shared)
     return CompareView(
         title=f"{rubric.title}: {len(ranked)} models compared", rubric_title=rubric.title, rubric_id=rubric.id,
         rubric_version=rubric.version, credits=credits, footer=footer, generated=generated,

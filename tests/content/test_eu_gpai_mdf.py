@@ -16,7 +16,7 @@ from audit.scoring.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS_2026 = ["anthropic/claude-opus-5.5", "google/gemini-3.1-pro", "meta/llama-4-maverick",
-                "deepseek/deepseek-v3.2", "qwen/qwen3-235b-a22b", "allenai/olmo-3-32b"]
+                "deepseek/deepseek-v3.2", "qwen/qwen3-235b-a22b", "allenai/olmo-3-32b", "mistral/mistral-large-3"]
 
 
 def _record_path(name: str) -> Path:
