@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from audit.cli.options import (Baselines, Db, Endpoint, Formats, KeyEnv, ModelName, NoHistory, Provider,
-                               TargetFile, history_path)
+from audit.cli.options import (Baselines, CallDeadline, Db, Endpoint, Formats, KeyEnv, MaxResponseBytes, ModelName,
+                               NoHistory, Provider, TargetFile, history_path)
 from audit.cli.support import add_commands, console
 
 EXIT_STABLE, EXIT_DRIFT = 0, 1
@@ -29,6 +29,7 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
              rubric: Annotated[Optional[str], typer.Option(help="Rubric id or file; the record's own by default.")] = None,
              replace: Annotated[bool, typer.Option("--replace", help="Overwrite a baseline of the same name.")] = False,
              concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
+             call_deadline: CallDeadline = None, max_response_bytes: MaxResponseBytes = None,
              db: Db = None, no_history: NoHistory = False, formats: Formats = None) -> None:
     """Record a baseline: run the drift battery against the model and keep its answers."""
     from audit.core.errors import InputError, Problem
@@ -40,6 +41,7 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
     if name is not None and not is_slug(name):
         raise InputError([Problem("--name", f"{name!r} is not a valid name (lowercase letters, digits, '.', '_', '-')")])
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
+    tgt = tgt.with_limits(call_deadline, max_response_bytes)
     folder, result, ok = record_baseline(record, tgt, name=name, probe=probe,
                                          baselines_dir=baselines or default_baselines_dir(), rubric=rubric,
                                          replace=replace, history_db=history_path(db, no_history),
@@ -60,6 +62,7 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
           out: Annotated[Path, typer.Option(help="Output folder; the run goes to OUT/runs/RUN_ID/.")] = Path("out"),
           run_id: Annotated[Optional[str], typer.Option(help="Run id (default: time and model).")] = None,
           concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
+          call_deadline: CallDeadline = None, max_response_bytes: MaxResponseBytes = None,
           db: Db = None, no_history: NoHistory = False, formats: Formats = None) -> None:
     """Compare the model with a baseline. Exit 0: no drift; 1: drift; 2: error (no verdict)."""
     from audit.core.atomic import write_text_atomic
@@ -74,6 +77,7 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
         raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
     tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
     folder = resolve_baseline(baseline, baselines)
+    tgt = tgt.with_limits(call_deadline, max_response_bytes)
     outcome = run_drift(record, tgt, baseline_dir=folder, out=out, run_id=run_id, alpha=alpha, period=period,
                         history_db=history_path(db, no_history), formats=card_formats)
     text = summary_markdown(outcome.report, model=tgt.model, endpoint=tgt.endpoint, baseline=outcome.baseline,

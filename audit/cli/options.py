@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 __all__ = ["Endpoint", "ModelName", "Provider", "KeyEnv", "TargetFile", "Baselines", "Db", "NoHistory", "Formats",
-           "history_path"]
+           "CallDeadline", "MaxResponseBytes", "history_path"]
 
 Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
 ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
@@ -22,6 +22,15 @@ Db = Annotated[Optional[Path], typer.Option(
 NoHistory = Annotated[bool, typer.Option("--no-history", help="Do not record the run in the history database.")]
 Formats = Annotated[Optional[str], typer.Option(
     envvar="AUDIT_FORMATS", help="Card formats to write, comma-separated: html,pdf,json,md (default: all).")]
+
+
+CallDeadline = Annotated[Optional[float], typer.Option(
+    "--call-deadline", envvar="AUDIT_CALL_DEADLINE", min=0.1, max=86_400,
+    help="Seconds one call may take in all: connecting, every attempt and the waits between (default: four "
+         "read timeouts, at least 20). A call past it is recorded as an error exchange.")]
+MaxResponseBytes = Annotated[Optional[int], typer.Option(
+    "--max-response-bytes", envvar="AUDIT_MAX_RESPONSE_BYTES", min=1024, max=1 << 30,
+    help="Largest response body read, in bytes (default 16 MiB); a larger reply is an error exchange.")]
 
 
 def history_path(db: Path | None, no_history: bool) -> Path | None:

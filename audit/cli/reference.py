@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Annotated
 
 import typer
@@ -27,6 +28,8 @@ def serve_reference(
     from audit.core.errors import InputError, Problem
     from audit.reference import ReferenceServer
 
+    if not 0 <= port <= 65535:
+        raise InputError([Problem("--port", f"{port} is not a port (0 to 65535; 0 picks a free one)")])
     server = ReferenceServer(profile, host=host, port=port, allow_remote=allow_remote)
     if version is not None:
         try:
@@ -35,8 +38,10 @@ def serve_reference(
             raise InputError([Problem("--version", str(exc))]) from None
     try:
         server.start()
-    except OSError as exc:
-        raise InputError([Problem("--port", f"cannot listen on {host}:{port}: {exc.strerror or exc}")]) from None
+    except (OSError, OverflowError) as exc:
+        in_use = getattr(exc, "errno", None) == errno.EADDRINUSE
+        why = "the port is in use already" if in_use else (getattr(exc, "strerror", None) or str(exc))
+        raise InputError([Problem("--port" if in_use else "--host", f"cannot listen on {host}:{port}: {why}")]) from None
     typer.echo(server.base_url)
     typer.echo(f"profile {server.profile.id}, version {server.version}, tokenizer "
                f"{server.behaviour().tokenizer}; Ctrl-C stops", err=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from audit.cli.support import add_commands, console, err_console
-from audit.cli.options import Baselines, Db, Formats, NoHistory, history_path
+from audit.cli.options import Baselines, CallDeadline, Db, Formats, MaxResponseBytes, NoHistory, history_path
 
 
 def _warn(message: str) -> None:
@@ -89,6 +89,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
         run_id: Annotated[Optional[str], typer.Option(help="Run id; give an existing one to resume that run.")] = None,
         out: Annotated[Path, typer.Option(help="Output folder; the run goes to OUT/runs/RUN_ID/.")] = Path("out"),
         concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once (default 8).")] = None,
+        call_deadline: CallDeadline = None, max_response_bytes: MaxResponseBytes = None,
         max_calls: Annotated[Optional[int], typer.Option(min=0, help="Stop before sending more calls than this.")] = None,
         max_tokens: Annotated[Optional[int], typer.Option(min=0, help="Stop before spending more tokens than this.")] = None,
         max_cost: Annotated[Optional[float], typer.Option(min=0, help="Stop before spending more than this (in the price's currency).")] = None,
@@ -112,6 +113,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
     card_formats = parse_formats(formats)
     tgt = load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
                       concurrency=concurrency, request_profile=request_profile, reasoning_effort=reasoning_effort)
+    tgt = tgt.with_limits(call_deadline, max_response_bytes)
     link = None if baseline is None else BaselineLink(resolve_baseline(baseline, baselines), alpha, period)
     prepared = prepare(record, tgt, rubric=rubric, probe_ids=_split(probes), run_id=run_id, out=out,
                        caps=Caps(max_calls, max_tokens, max_cost), price_in=price_in, price_out=price_out,

@@ -160,6 +160,8 @@ class RunFolder:
             data = json.loads(self.spec.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError([Problem(str(self.spec), f"cannot read run file: {exc}")]) from None
+        except RecursionError:
+            raise InputError([Problem(str(self.spec), "cannot read run file: nested too deeply")]) from None
         return validate_model(RunSpec, data, LineMap(), str(self.spec))
 
     def write_spec(self, spec: RunSpec) -> None:

@@ -19,17 +19,17 @@ from audit.core.atomic import write_text_atomic
 from audit.core.errors import InputError, Problem
 from audit.probes.base import ProbeDefinition, ProbeKind, exchanges_of
 from audit.probes.registry import build_probe, find_probe, load_probe_file, shipped_probe_files
-from audit.providers import PROVIDERS, RetryPolicy, Timeouts
+from audit.providers import PROVIDERS, RetryPolicy
 from audit.render.card import CARD_FORMATS
 from audit.runtime.budget import Budget, Caps, Plan, Prices, plan_probe
 from audit.runtime.collect import ProbeProgress, collect_into
 from audit.runtime.evidence import EvidenceLog, has_response, latest
 from audit.runtime.recording import record_run
+from audit.runtime.run_ids import check_run_id, claim_run_dir, free_run_id
 from audit.runtime.run_folder import (RunFolder, RunSpec, RunTarget, file_ref, new_run_id, probes_of, rubric_ref,
                                       score_run, target_context, write_outputs)
 from audit.runtime.sections import probe_sections
 from audit.runtime.target import Target, read_api_key
-from audit.schema.base import is_slug
 from audit.schema.evidence import Exchange
 from audit.schema.result import AuditResult
 from audit.scoring.records import LoadedRecord, load_record
@@ -51,8 +51,10 @@ class BaselineLink:
                 **({"drift_alpha": self.alpha} if self.alpha is not None else {})}
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreparedRun:
+    """A checked run; `collect_live` claims its folder and may then give it a suffixed id (`auto_id`)."""
+
     folder: RunFolder
     spec: RunSpec
     target: Target
@@ -63,6 +65,8 @@ class PreparedRun:
     caps: Caps = field(default_factory=Caps)
     prices: Prices | None = None
     baseline: BaselineLink | None = None
+    auto_id: bool = False  # the id was made from the time and model, not given: a collision takes a suffix
+    lock: Any = field(default=None, repr=False)  # the open lock file while this process collects into the folder
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,10 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     ids = [p.id for p in probes]
     if len(set(ids)) != len(ids):
         raise InputError([Problem("--probes", "a probe is named twice")])
-    if run_id is not None and not is_slug(run_id):
-        raise InputError([Problem("--run-id", f"{run_id!r} is not a valid run id "
-                                              "(lowercase letters, digits, '.', '_', '-')")])
+    if run_id is not None:
+        check_run_id(run_id)
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem("--out", f"{out} is a file, not a folder")])
     if baseline is not None:
         if baseline.alpha is not None and not 0 < baseline.alpha < 1:
             raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
@@ -126,6 +131,9 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     if caps.max_cost is not None and prices is None:
         raise InputError([Problem("--max-cost", "needs prices: the record has no model.price; "
                                                 "give --price-in and --price-out (USD per million tokens)")])
+    auto_id = run_id is None and folder is None
+    if auto_id:
+        run_id = free_run_id(Path(out) / "runs", new_run_id(target.model))
     spec = RunSpec(run_id=run_id or new_run_id(target.model),
                    created_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                    target=RunTarget(provider=target.provider, model=target.model, endpoint=target.endpoint,
@@ -135,7 +143,10 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
     if baseline is not None:
         _same_request_parameters(baseline_spec, spec, baseline.folder)
     folder = folder or RunFolder.of(out, spec.run_id)
-    resumed = folder.spec.exists()
+    resumed = folder.spec.exists() and not auto_id  # an automatic id is a new run: taken meanwhile, it moves on
+    if folder.root.exists() and not resumed and not auto_id:
+        raise InputError([Problem("--run-id", f"{folder.root} exists but holds no run (no run.json); "
+                                              "choose another --run-id")])
     if resumed and fresh:
         raise InputError([Problem("--run-id", f"run {spec.run_id} exists already in {folder.root}; "
                                               "this command starts afresh: choose a new --run-id")])
@@ -151,7 +162,7 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
         spec = earlier.model_copy(update={"target": spec.target})
         probes = probes_of(spec)
         recorded = {k: ex for k, ex in latest(EvidenceLog(folder.evidence).load()).items() if has_response(ex)}
-    return PreparedRun(folder, spec, target, record, probes, recorded, resumed, caps, prices, baseline)
+    return PreparedRun(folder, spec, target, record, probes, recorded, resumed, caps, prices, baseline, auto_id)
 
 
 def _request_settings(target: Target) -> dict[str, Any]:
@@ -186,12 +197,13 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
                  ) -> tuple[list[ProbeProgress], Budget, int]:
     """Send what has no recorded response; returns the probes' states, the budget and the retry count."""
     api_key = read_api_key(run.target)
-    run.folder.root.mkdir(parents=True, exist_ok=True)
+    _claim(run)
     if not run.resumed:
         run.folder.write_spec(run.spec)
     if run.baseline is not None and not run.folder.baseline.is_file():
         # the baseline's evidence travels with the run, so `audit rescore` repeats the comparison
-        write_text_atomic(run.folder.baseline, RunFolder(run.baseline.folder).evidence.read_text(encoding="utf-8"))
+        write_text_atomic(run.folder.baseline, RunFolder(run.baseline.folder).evidence.read_text(encoding="utf-8"),
+                          private=True)
     budget = Budget(run.caps, run.prices)
     cls = PROVIDERS[run.target.provider]
     retry = retry or RetryPolicy(max_attempts=run.target.max_attempts)
@@ -200,9 +212,18 @@ def collect_live(run: PreparedRun, progress: Any = None, *, retry: RetryPolicy |
                                    target_context(run.spec, run.record), run_id=run.spec.run_id,
                                    endpoint=run.target.endpoint, recorded=run.recorded, api_key=api_key,
                                    concurrency=run.target.concurrency, retry=retry,
-                                   timeouts=Timeouts(run.target.connect_timeout, run.target.read_timeout),
+                                   timeouts=run.target.timeouts(),
                                    budget=budget, progress=progress, rules=run.spec.target.rules())
     return states, budget, retries
+
+
+def _claim(run: PreparedRun) -> None:
+    """Create the run folder for this process alone (see audit/runtime/run_ids.py); an automatic id
+    taken a moment ago by another run moves on to a suffix, and the run's id and folder with it."""
+    root, run.lock = claim_run_dir(run.folder.root, resumed=run.resumed, auto_id=run.auto_id)
+    if root != run.folder.root:
+        run.folder = RunFolder(root)
+        run.spec = run.spec.model_copy(update={"run_id": root.name})
 
 
 def finish(folder: RunFolder, spec: RunSpec, warn: Callable[[str], None] | None = None, *,

@@ -34,9 +34,13 @@ def run_audit():
     return invoke
 
 
-def tiny_drift_probe(folder: Path, *, repeats: int = 2) -> Path:
-    """A drift battery of two prompts, `repeats` calls each: a quick live run against the reference endpoint."""
+def tiny_drift_probe(folder: Path, *, repeats: int = 2, prompts: int = 1) -> Path:
+    """A drift battery of `prompts` fixed and `prompts` open prompts, `repeats` calls each: a quick live run."""
     path = folder / "drift-tiny.yaml"
+    fixed = "".join(f'      - {{id: add{n}, prompt: "What is {n} + 38? Reply with the number only.", expect: "{n + 38}"}}\n'
+                    for n in range(prompts))
+    open_ = "".join(f'      - {{id: poem{n}, prompt: "Write two lines of a poem about rain, number {n}."}}\n'
+                    for n in range(prompts))
     path.write_text(f"""id: drift-tiny
 kind: drift
 description: Tiny drift battery for the hostile-input tests.
@@ -46,11 +50,9 @@ parameters:
     repeats: {repeats}
     max_tokens: 8
     prompts:
-      - {{id: add, prompt: "What is 47 + 38? Reply with the number only.", expect: "85"}}
-  open:
+{fixed}  open:
     repeats: {repeats}
     max_tokens: 12
     prompts:
-      - {{id: poem, prompt: "Write two lines of a poem about rain."}}
-""")
+{open_}""")
     return path
