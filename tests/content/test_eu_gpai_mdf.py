@@ -169,3 +169,18 @@ def test_a_crosswalked_quote_stays_verified_against_its_snapshot(name):
     for row in rows:
         if not row.quote.startswith("["):  # one counterpart quote: carried over as it was
             assert row.quote_snapshot, row.id
+
+
+def test_an_imported_fmti_2025_report_scores_under_the_form(tmp_path):
+    from audit.core.atomic import write_all_atomic
+    from audit.fmti.importer import import_files
+
+    report = ROOT / "tests" / "fixtures" / "fmti" / "Example_Labs_fmtransparencyreport_Dec2025.csv"
+    rec = import_files([report])[0]
+    path = write_all_atomic({tmp_path / rec.relpath: rec.yaml()})[0]
+    result = score_record(path, "eu-gpai-mdf")
+    assert result.rubric.id == "eu-gpai-mdf"
+    assert 0 < result.coverage < 100
+    assert result.coverage == pytest.approx(_expected_coverage(path, "fmti-2025"), abs=0.01)
+    rows = _indicators(result)
+    assert "Crosswalk from record under fmti-2025" in (rows["mdf-training-energy"].note or "")
