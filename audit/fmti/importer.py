@@ -88,6 +88,11 @@ def parse_references(text: str) -> list[Source]:
     return sources
 
 
+def _has_name(text: str) -> bool:
+    """A developer name needs a letter or digit (an empty header cell or a file named `_fm...` has none)."""
+    return any(c.isalnum() for c in text)
+
+
 def _score(raw: str) -> int | None:
     value = raw.strip()
     return int(value) if value in ("0", "1") else None
@@ -171,6 +176,11 @@ class _Importer:
         new_col = table.column(NEW_DISCLOSURE)
         stem = re.split(r"[_-]fmtransparencyreport", table.path.stem, flags=re.IGNORECASE)[0]
         developer = ed.developer(stem)
+        if not _has_name(developer):
+            self.problems.append(table.problem(
+                f"cannot tell the developer from the file name {table.path.name!r}: a transparency report is "
+                "named <Developer>_fmtransparencyreport_<Month><Year>.csv"))
+            return []
         seen: dict[str, int] = {}
         indicators: dict[str, IndicatorDisclosure] = {}
         for row in table.rows:
@@ -211,9 +221,10 @@ class _Importer:
         for at, head in enumerate(table.header):
             if at in skip:
                 continue
-            if not head:
+            if not _has_name(head):
                 if any(row.get(at).strip() for row in table.rows):
-                    self.problems.append(table.problem(f"column {at + 1} has values but no developer name", 1))
+                    self.problems.append(table.problem(
+                        f"column {at + 1} has values but no developer name" + (f" ({head!r})" if head else ""), 1))
                 continue
             developers[at] = ed.developer(head)
         if not developers:
@@ -257,6 +268,12 @@ class _Importer:
             table = read_csv(path)
         except InputError as exc:
             self.problems.extend(exc.problems)
+            return []
+        ragged = [table.problem(f"row has {len(row.cells)} cells, the header {len(table.header)}"
+                                + (" (cells missing at the end?)" if len(row.cells) < len(table.header) else ""),
+                                row.line) for row in table.rows if len(row.cells) != len(table.header)]
+        if ragged:
+            self.problems.extend(ragged)
             return []
         form = detect(table)
         ed = edition_named(self.forced or detect_edition(table, form))
