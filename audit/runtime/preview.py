@@ -24,6 +24,8 @@ def profile_line(rules: RequestRules | None) -> str:
     if rules is None:
         return "request profile: none matched (fields sent as each probe plans them)"
     effort = f", reasoning effort {rules.effort}" if rules.effort else ""
+    if rules.efforts:
+        effort += f" (the tokenizer probe's reasoning check also at {', '.join(rules.efforts[1:])})"
     return f"request profile: {rules.profile.id} ({rules.profile.description}); cap field {rules.cap_field}{effort}"
 
 

@@ -17,7 +17,7 @@ from audit.core.errors import InputError, Problem
 from audit.core.yamlio import load_yaml, validate_model
 from audit.schema.request_profile import RequestProfile, RequestProfiles, RequestRules
 
-__all__ = ["profiles_path", "load_request_profiles", "find_request_profile", "resolve_rules"]
+__all__ = ["profiles_path", "load_request_profiles", "find_request_profile", "resolve_rules", "split_efforts"]
 
 
 def profiles_path() -> Path:
@@ -76,7 +76,25 @@ def resolve_rules(model: str, provider: str, name: str | None = None, effort: st
         if effort is not None:
             raise InputError([Problem("reasoning_effort", f"profile {profile.id} has no reasoning efforts")])
         return RequestRules(profile=profile)
-    if effort is not None and effort not in profile.efforts.values:
-        raise InputError([Problem("reasoning_effort", f"{effort!r} is not an effort of profile {profile.id} "
-                                                      f"({', '.join(profile.efforts.values)})")])
-    return RequestRules(profile=profile, effort=effort or profile.efforts.values[0])
+    efforts = split_efforts(effort)
+    for one in efforts:
+        if one not in profile.efforts.values:
+            raise InputError([Problem("reasoning_effort", f"{one!r} is not an effort of profile {profile.id} "
+                                                          f"({', '.join(profile.efforts.values)})")])
+    if not efforts:
+        return RequestRules(profile=profile, effort=profile.efforts.values[0])
+    return RequestRules(profile=profile, effort=efforts[0], efforts=efforts if len(efforts) > 1 else [])
+
+
+def split_efforts(effort: str | None) -> list[str]:
+    """'low,medium,high' -> ['low', 'medium', 'high'] (a run covering several efforts; the first is the
+    one every probe sends, the others are swept by the probes that measure reasoning); repeats dropped."""
+    if effort is None:
+        return []
+    out: list[str] = []
+    for part in effort.split(","):
+        if not part.strip():
+            raise InputError([Problem("reasoning_effort", f"{effort!r}: an empty effort in the list")])
+        if part.strip() not in out:
+            out.append(part.strip())
+    return out

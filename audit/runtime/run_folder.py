@@ -54,6 +54,8 @@ class RunTarget(Strict):
     api_key_env: str | None = Field(default=None, description="the variable's name only")
     request_profile: str | None = Field(default=None, description="the request profile its calls followed")
     reasoning_effort: str | None = Field(default=None, description="the reasoning effort they were sent with")
+    reasoning_efforts: list[str] | None = Field(default=None, description=(
+        "every effort the run covered, reasoning_effort first, when it covered several"))
 
     def rules(self):
         """The request rules recorded with the run (None before profiles existed, or none matched)."""
@@ -63,7 +65,7 @@ class RunTarget(Strict):
         from audit.schema.request_profile import RequestRules
 
         profile = find_request_profile(self.model, self.provider, self.request_profile)
-        return RequestRules(profile=profile, effort=self.reasoning_effort)
+        return RequestRules(profile=profile, effort=self.reasoning_effort, efforts=self.reasoning_efforts or [])
 
 
 class FileRef(Strict):

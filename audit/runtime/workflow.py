@@ -168,7 +168,10 @@ def prepare(record_path: Path, target: Target, *, rubric: str | None = None, pro
 def _request_settings(target: Target) -> dict[str, Any]:
     """The request profile and effort a run records (matched from the model id unless named)."""
     rules = target.rules()
-    return {} if rules is None else {"request_profile": rules.profile.id, "reasoning_effort": rules.effort}
+    if rules is None:
+        return {}
+    return {"request_profile": rules.profile.id, "reasoning_effort": rules.effort,
+            **({"reasoning_efforts": rules.efforts} if rules.efforts else {})}
 
 
 def _same_request_parameters(baseline: RunSpec, spec: RunSpec, where: Path) -> None:

@@ -99,6 +99,17 @@ class RequestRules(Strict):
 
     profile: RequestProfile
     effort: str | None = None
+    efforts: list[NonEmpty] = Field(default_factory=list, description=(
+        "every effort the run covers, `effort` first, when it covers more than one (else empty)"))
+
+    @property
+    def covered(self) -> list[str]:
+        """The efforts the run covers: `efforts`, else the one `effort` (nothing without efforts)."""
+        return list(self.efforts) or ([self.effort] if self.effort else [])
+
+    def at(self, effort: str | None) -> "RequestRules":
+        """These rules for one call sent at `effort` (None: the run's own)."""
+        return self if effort is None or effort == self.effort else self.model_copy(update={"effort": effort})
 
     def accepts(self, name: str, value: float | None = None) -> bool:
         """Whether sampling field (or `seed`/`logprobs`) `name`, with `value`, is accepted at this effort."""

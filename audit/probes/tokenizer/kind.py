@@ -22,7 +22,7 @@ from audit.probes.tokenizer.artifact import Design, load_design
 from audit.probes.tokenizer.findings import (Completion, Verdict, check_billing, check_overhead, check_prompt_billing,
                                              check_substitution, check_tokenizer_match, check_vocab, constant_factor,
                                              declared_class)
-from audit.probes.tokenizer.reasoning import check_reasoning_tokens
+from audit.probes.tokenizer.reasoning import TIGHT_PREFIX, check_reasoning_tokens, swept_efforts, tight_cap
 from audit.probes.tokenizer.identify import Identification, identify
 from audit.probes.tokenizer.values import (COMPLETION_BILLING, HIDDEN_OVERHEAD, PROMPT_BILLING, REASONING_TOKENS,
                                            SERVED_MODEL_SUBSTITUTION, TOKENIZER_MATCH, VOCAB_CONSISTENT)
@@ -63,6 +63,8 @@ class TokenizerParams(Strict):
     vocab_tolerance_pct: float = Field(default=1.0, ge=0)
     reasoning_headroom: int = Field(default=1024, ge=0, description="cap tokens added on calls that may reason, "
                                                                     "so hidden reasoning does not starve the answer")
+    reasoning_efforts: list[str] = Field(default_factory=list, description=(
+        "efforts to call at besides the run's own (those the request profile lists), for the reasoning check"))
 
 
 def prompt_tokens(exchange: Exchange | None) -> int | None:
@@ -115,6 +117,35 @@ class TokenizerProbe(ProbeKind):
                            estimated_output_tokens=0 if op == "count_tokens" else request.max_tokens,
                            droppable=frozenset({"temperature", "top_p", "seed"}))
 
+    def _reasoning_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
+        """The base message at each swept effort (the run's own is `base`), then, for each that
+        reported reasoning, once more with a tight cap (reasoning.py says why)."""
+        efforts = swept_efforts(target.request, self.params.reasoning_efforts)
+        p, calls = self.params, []
+        for number, effort in enumerate(efforts):
+            full = "base" if number == 0 else f"effort-{effort}"
+            if full not in done:
+                if number:  # (`base` is the identification's first call)
+                    cap = p.max_tokens + (p.reasoning_headroom if effort != "none" else 0)
+                    calls.append(self._effort_call(full, effort, cap, target))
+                continue
+            cap = tight_cap(done[full])
+            if cap is not None and f"{TIGHT_PREFIX}{effort}" not in done:
+                calls.append(self._effort_call(f"{TIGHT_PREFIX}{effort}", effort, cap, target))
+        return calls
+
+    def _effort_call(self, key: str, effort: str, cap: int, target: TargetContext) -> PlannedCall:
+        """The base message at `effort` (no sampling fields: the count, not the answer, is measured)."""
+        request = ChatRequest(messages=[Message(role="user", content=self.design.base_text)], max_tokens=cap,
+                              reasoning_effort=None if target.request and effort == target.request.effort
+                              else effort)
+        return PlannedCall(key, request, estimated_input_tokens=len(self.design.base_text),
+                           estimated_output_tokens=cap)
+
+    def _reasoning_keys(self, target: TargetContext) -> list[str]:
+        efforts = swept_efforts(target.request, self.params.reasoning_efforts)
+        return [*(f"effort-{e}" for e in efforts[1:]), *(f"{TIGHT_PREFIX}{e}" for e in efforts)]
+
     def _deltas(self, done: Mapping[str, Exchange]) -> dict[str, int]:
         base = prompt_tokens(done.get("base"))
         out = {}
@@ -138,27 +169,30 @@ class TokenizerProbe(ProbeKind):
             first.append(("billing", self.design.base_text))
         missing = [self._call(key, text, "chat" if key == "billing" else op, target)
                    for key, text in first if key not in done]
+        reasoning = [] if op == "count_tokens" else self._reasoning_calls(target, done)
         if missing:
-            return missing
+            return missing + reasoning
         ident = self._identify(done)
         if ident is None:
-            return []
+            return reasoning
         remaining = [p.id for p in self.design.probes if p.id not in ident.observed]
         # No class fits, but the declared one may fit times a constant (inflated counts): one more probe
         # tells a constant factor from a different tokenizer.
         inflation_test = ident.class_id is None and remaining and \
             declared_class(self.design, target.declared.tokenizer) is not None
         if ident.needs_tiebreak and ident.next_probe not in done:
-            return [self._call(ident.next_probe, self._text(ident.next_probe), op, target)]
+            return [self._call(ident.next_probe, self._text(ident.next_probe), op, target), *reasoning]
         if inflation_test:
-            return [self._call(remaining[0], self._text(remaining[0]), op, target)]
-        return []
+            return [self._call(remaining[0], self._text(remaining[0]), op, target), *reasoning]
+        return reasoning
 
     def max_calls(self) -> int:
-        return 2 + len(self.design.probes)
+        # (the efforts a run sweeps are the target's: their calls are planned as they become known)
+        return 2 + len(self.design.probes) + 2 * len(self.params.reasoning_efforts)
 
     def evaluate(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[Finding]:
-        used = [key for key in ("base", *[p.id for p in self.design.probes], "billing") if key in done]
+        used = [key for key in ("base", *[p.id for p in self.design.probes], "billing",
+                                *self._reasoning_keys(target)) if key in done]
         refs = [done[key].id for key in used]
         ident = self._identify(done)
         reasoning = check_reasoning_tokens([done[k] for k in used])
