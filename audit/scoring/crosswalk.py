@@ -36,12 +36,13 @@ from __future__ import annotations
 
 from audit.scoring.rubrics import LoadedRubric, load_rubric
 from audit.core.errors import ContentNotFound, InputError, Problem
+from audit.core.yamlio import load_yaml
 from audit.scoring.names import NameIndex
 from audit.scoring.records import LoadedRecord
 from audit.schema.disclosure import IndicatorDisclosure, Source
 from audit.schema.rubric import Indicator
 
-__all__ = ["translate", "crosswalk_entry", "names_crosswalk"]
+__all__ = ["translate", "crosswalk_entry", "names_crosswalk", "crosswalk_problems"]
 
 FMTI_FAMILY = "fmti"  # the rubric family whose indicators `fmti:` counterparts name
 # the FMTI indicator set that `fmti:` counterpart names refer to
@@ -104,6 +105,37 @@ def _share(indicator: Indicator, entry: IndicatorDisclosure) -> float:
     return 0.0
 
 
+def crosswalk_problems(rubric: LoadedRubric, only: str | None = None) -> list[Problem]:
+    """Each `crosswalk:` entry of `rubric` (those naming `only`, if given) that names a rubric that
+    does not exist or an indicator id that rubric lacks, located at its line."""
+    lines = None
+    problems: list[Problem] = []
+    sources: dict[str, LoadedRubric | None] = {}
+    for a, domain in enumerate(rubric.rubric.domains):
+        for b, criterion in enumerate(domain.criteria):
+            for n, indicator in enumerate(criterion.indicators):
+                for source_id, ids in indicator.crosswalk.items():
+                    if only is not None and source_id != only:
+                        continue
+                    if source_id not in sources:
+                        try:
+                            sources[source_id] = load_rubric(source_id)
+                        except ContentNotFound:
+                            sources[source_id] = None
+                    source = sources[source_id]
+                    missing = ids if source is None else [i for i in ids if source.rubric.indicator(i) is None]
+                    if not missing:
+                        continue
+                    if lines is None:
+                        lines = load_yaml(rubric.path)[1]
+                    where = ("domains", a, "criteria", b, "indicators", n, "crosswalk", source_id)
+                    message = (f"crosswalk names rubric {source_id!r}, which is not shipped" if source is None else
+                               f"crosswalk counterpart(s) {', '.join(map(repr, missing))} not in rubric {source_id}")
+                    problems.append(Problem(str(rubric.path), message, lines.line_of(where),
+                                            f"{indicator.id}.crosswalk.{source_id}"))
+    return problems
+
+
 def _translate_by_ids(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, IndicatorDisclosure]:
     record = loaded.record
     try:
@@ -112,27 +144,21 @@ def _translate_by_ids(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, I
         raise _no_crosswalk(loaded, rubric) from None
     label = f"record under {record.rubric}" + (f" ({record.assessment.assessor})"
                                                if record.assessment.assessor else "")
+    unknown = crosswalk_problems(rubric, record.rubric)
+    if unknown:
+        raise InputError(unknown)
     out: dict[str, IndicatorDisclosure] = {}
-    unknown: list[Problem] = []
     for indicator in rubric.rubric.indicators():
         ids = indicator.crosswalk.get(record.rubric)
         if not ids:
             continue
         counterparts = {ind_id: source.rubric.indicator(ind_id) for ind_id in ids}
-        missing = [ind_id for ind_id, ind in counterparts.items() if ind is None]
-        if missing:
-            unknown.append(Problem(str(rubric.path), f"crosswalk counterpart(s) {', '.join(map(repr, missing))} "
-                                                     f"not in rubric {record.rubric}", None,
-                                   f"{indicator.id}.crosswalk.{record.rubric}"))
-            continue
         if any(ind_id not in record.indicators for ind_id in ids):
             continue  # the record leaves a counterpart unassessed: so is this indicator
         entries = {ind_id: record.indicators[ind_id] for ind_id in ids}
         met = {ind_id: _share(counterparts[ind_id], entry) for ind_id, entry in entries.items()}
         out[indicator.id] = crosswalk_entry(indicator, met, entries, label, kind=f"{record.rubric} counterpart",
                                             verb="met")
-    if unknown:
-        raise InputError(unknown)
     if not out:
         raise _no_crosswalk(loaded, rubric, f": the record assesses none of the {record.rubric} indicators "
                                             "it names")

@@ -10,6 +10,7 @@ from audit.core.content import content_dir, list_records
 from audit.scoring.rubrics import LoadedRubric, list_rubrics, load_rubric, load_rubric_file
 from audit.core.errors import AuditError, ContentNotFound, InputError, Problem
 from audit.probes.registry import shipped_probe_files
+from audit.scoring.crosswalk import crosswalk_problems
 from audit.scoring.provenance import check_record_sources
 from audit.scoring.records import check_record_fits, load_record
 from audit.core.yamlio import load_yaml
@@ -62,6 +63,9 @@ def _expand(paths: list[Path]) -> list[Path]:
 def _validate_one(path: Path, kind: str, rubrics: dict[str, LoadedRubric]) -> ValidatedFile:
     if kind == "rubric":
         loaded = load_rubric_file(path)
+        problems = crosswalk_problems(loaded)
+        if problems:
+            raise InputError(problems)
         rubrics.setdefault(loaded.rubric.id, loaded)
         r = loaded.rubric
         return ValidatedFile(path, "rubric", f"{r.id} v{r.version}: {len(r.indicators())} indicators, "

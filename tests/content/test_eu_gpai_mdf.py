@@ -184,3 +184,20 @@ def test_an_imported_fmti_2025_report_scores_under_the_form(tmp_path):
     assert result.coverage == pytest.approx(_expected_coverage(path, "fmti-2025"), abs=0.01)
     rows = _indicators(result)
     assert "Crosswalk from record under fmti-2025" in (rows["mdf-training-energy"].note or "")
+
+
+def test_validate_reports_an_unknown_crosswalk_id_with_its_line(tmp_path):
+    import subprocess
+    import sys
+
+    text = (content_dir("rubrics") / "eu-gpai-mdf.yaml").read_text(encoding="utf-8")
+    broken = text.replace("integrity-v1: [params-total]", "integrity-v1: [params-everything]", 1)
+    assert broken != text
+    rubric = tmp_path / "eu-gpai-mdf-broken.yaml"
+    rubric.write_text(broken, encoding="utf-8")
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if "params-everything" in row)
+    done = subprocess.run([sys.executable, "-m", "audit", "validate", str(rubric)], capture_output=True, text=True)
+    assert done.returncode == 2, done.stdout + done.stderr
+    out = done.stdout + done.stderr
+    assert f"{rubric}:{line}: mdf-model-size.crosswalk.integrity-v1:" in out
+    assert "'params-everything' not in rubric integrity-v1" in out and "Traceback" not in out
