@@ -201,3 +201,15 @@ def test_validate_reports_an_unknown_crosswalk_id_with_its_line(tmp_path):
     out = done.stdout + done.stderr
     assert f"{rubric}:{line}: mdf-model-size.crosswalk.integrity-v1:" in out
     assert "'params-everything' not in rubric integrity-v1" in out and "Traceback" not in out
+
+
+def test_probe_findings_decide_the_two_live_fields():
+    from audit.schema.finding import Finding
+
+    findings = [Finding(probe_id="identity-basic", kind="identity", check="served-model", outcome="pass",
+                        message="every response named the requested model", exchanges=["x1"]),
+                Finding(probe_id="identity-basic", kind="identity", check="stated-facts", outcome="fail",
+                        message="stated context window disagrees", exchanges=["x2"])]
+    rows = _indicators(score_record(_record_path("anthropic/claude-opus-5.5"), "eu-gpai-mdf", findings))
+    assert (rows["mdf-authenticity"].basis, rows["mdf-authenticity"].points) == ("probe", 3)
+    assert (rows["mdf-input-modalities"].basis, rows["mdf-input-modalities"].points) == ("probe", 0)
