@@ -34,10 +34,10 @@ def md_escape(text: object) -> str:
 def md_code(text: object, *, cell: bool = False) -> str:
     """`text` as an inline code span on one line (backticks dropped); `cell`: inside a table row,
     where GitHub splits cells at a pipe even in a code span unless it is written \\|."""
-    inner = _one_line(text).replace("`", "")
+    inner = _one_line(_one_line(text).replace("`", ""))
     if cell:
         inner = inner.replace("|", "\\|")
-    return f"`{inner}`" if inner.strip() else "`-`"
+    return f"`{inner}`" if inner else "`-`"
 
 
 def md_url(url: str) -> str | None:

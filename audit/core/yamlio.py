@@ -118,7 +118,10 @@ def format_path(path: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            if not text or not text.isprintable() or text != text.strip():  # a key that would break the line
+                text = repr(text)
+            out += ("." if out else "") + text
     return out or "(top level)"
 
 
