@@ -57,7 +57,7 @@ def test_probe_checkable_fields_are_wired_to_declared_checks():
     rubric = load_rubric("eu-gpai-mdf").rubric
     wired = {i.id: (i.probe.probe, i.probe.check) for i in rubric.indicators() if i.probe}
     assert wired == {"mdf-authenticity": ("identity", "served-model"),
-                     "mdf-input-modalities": ("identity", "stated-facts")}
+                     "mdf-input-modalities": ("serving", "context-window")}
 
 
 def test_every_crosswalk_id_exists_in_the_rubric_it_names():
@@ -203,13 +203,14 @@ def test_validate_reports_an_unknown_crosswalk_id_with_its_line(tmp_path):
     assert "'params-everything' not in rubric integrity-v1" in out and "Traceback" not in out
 
 
-def test_probe_findings_decide_the_two_live_fields():
+def test_probe_findings_decide_the_two_live_fields():  # identity served-model, serving context-window
     from audit.schema.finding import Finding
 
     findings = [Finding(probe_id="identity-basic", kind="identity", check="served-model", outcome="pass",
                         message="every response named the requested model", exchanges=["x1"]),
-                Finding(probe_id="identity-basic", kind="identity", check="stated-facts", outcome="fail",
-                        message="stated context window disagrees", exchanges=["x2"])]
+                Finding(probe_id="serving-basic", kind="serving", check="context-window", outcome="partial",
+                        message="the just-past prompt was served whole too", exchanges=["x2"])]
     rows = _indicators(score_record(_record_path("anthropic/claude-opus-5.5"), "eu-gpai-mdf", findings))
     assert (rows["mdf-authenticity"].basis, rows["mdf-authenticity"].points) == ("probe", 3)
-    assert (rows["mdf-input-modalities"].basis, rows["mdf-input-modalities"].points) == ("probe", 0)
+    assert (rows["mdf-input-modalities"].basis, rows["mdf-input-modalities"].points) == ("probe", 2)
+    assert rows["mdf-input-modalities"].level == "larger-than-declared"
