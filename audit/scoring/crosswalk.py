@@ -25,7 +25,8 @@ e.g. eu-gpai-mdf). A record written for a rubric the target names this way is tr
 indicator by the same rule, where each counterpart counts with the share of its points the record
 earns (disclosed 1; a partial or third-party level its points over the indicator's; else 0):
 all counterparts in full → `disclosed`; a share in between → `partial` at the highest level that
-fits (at least the lowest level; an indicator without levels: `not_disclosed`); nothing → `not_disclosed`; no counterpart for the record's rubric, or one the record leaves
+fits (at least the lowest level, never the one a probe's `partial` outcome awards; an indicator
+without levels: `not_disclosed`); nothing → `not_disclosed`; no counterpart for the record's rubric, or one the record leaves
 unassessed → no entry (not assessed). Here a probe-backed target does get an entry: the source's
 answer is a disclosure, capped by the target's `disclosure_fallback` until a probe decides. A
 counterpart id the source rubric lacks is an error in the target rubric. Other rubric pairs have
@@ -62,10 +63,11 @@ def crosswalk_entry(indicator: Indicator, met: dict[str, bool | float], entries:
     n_met, n = sum(met.values()), len(met)
     if n_met >= n:
         status, level = "disclosed", None
-    elif n_met and indicator.levels:
+    elif n_met and _disclosure_levels(indicator):
         share = n_met / n
-        fitting = [lv for lv in indicator.levels if lv.points / indicator.points <= share]
-        chosen = max(fitting, key=lambda lv: lv.points) if fitting else min(indicator.levels, key=lambda lv: lv.points)
+        levels = _disclosure_levels(indicator)
+        fitting = [lv for lv in levels if lv.points / indicator.points <= share]
+        chosen = max(fitting, key=lambda lv: lv.points) if fitting else min(levels, key=lambda lv: lv.points)
         status, level = "partial", chosen.id
     else:
         status, level = "not_disclosed", None
@@ -84,6 +86,12 @@ def crosswalk_entry(indicator: Indicator, met: dict[str, bool | float], entries:
         sources.extend(s for s in entry.sources if s not in sources)
     return IndicatorDisclosure(status=status, level=level, quote="\n\n".join(quotes) or None,
                                sources=sources, note="\n\n".join(lines))
+
+
+def _disclosure_levels(indicator: Indicator) -> list:
+    """The levels a disclosure can earn: not the one a probe's `partial` outcome awards."""
+    probe = indicator.probe
+    return [lv for lv in indicator.levels if probe is None or lv.id != probe.on_partial]
 
 
 def _mark(share: bool | float) -> str:

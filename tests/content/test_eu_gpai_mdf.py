@@ -214,3 +214,12 @@ def test_probe_findings_decide_the_two_live_fields():  # identity served-model, 
     assert (rows["mdf-authenticity"].basis, rows["mdf-authenticity"].points) == ("probe", 3)
     assert (rows["mdf-input-modalities"].basis, rows["mdf-input-modalities"].points) == ("probe", 2)
     assert rows["mdf-input-modalities"].level == "larger-than-declared"
+
+
+def test_the_crosswalk_never_awards_the_level_a_probe_partial_awards():
+    from audit.scoring.crosswalk import crosswalk_entry
+    from audit.schema.disclosure import IndicatorDisclosure
+
+    field = load_rubric("eu-gpai-mdf").rubric.indicator("mdf-input-modalities")
+    entry = crosswalk_entry(field, {"a": 0.7}, {"a": IndicatorDisclosure(status="partial", level="x")}, "test")
+    assert (entry.status, entry.level) == ("partial", "modalities-only")
