@@ -48,6 +48,12 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
            target: TargetFile = None, baselines: Baselines = None,
            probe: Annotated[str, typer.Option(help="The battery (a shipped probe id or a YAML file) for a live "
                                                    "reference; a stored one brings its own.")] = "drift-core",
+           mode: Annotated[str, typer.Option(help="auto (by the target's request profile), border (one-token "
+                                                 "calls on nearly tied prompts found on the reference) or mmd "
+                                                 "(the sampled battery --probe).")] = "auto",
+           border_candidates: Annotated[Optional[Path], typer.Option(
+               help="Candidate prompts for border discovery (YAML: prompts: [{id, prompt}]).")] = None,
+           border_prompts: Annotated[int, typer.Option(min=1, max=200, help="Border prompts kept.")] = 16,
            seeds: Annotated[str, typer.Option(help="shared: both endpoints get the same per-call seeds and the test "
                                                    "pairs them; independent: other seeds, unpaired test.")] = "shared",
            alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0,
@@ -61,11 +67,13 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
     from audit.core.errors import InputError, Problem
     from audit.render.card import parse_formats
     from audit.runtime.target import load_target
-    from audit.runtime.verify_runner import run_verify
+    from audit.runtime.verify_runner import BorderSettings, run_verify
 
     card_formats = parse_formats(formats)
     if seeds not in ("shared", "independent"):
         raise InputError([Problem("--seeds", f"unknown value {seeds!r}; choose shared or independent")])
+    if mode not in ("auto", "border", "mmd"):
+        raise InputError([Problem("--mode", f"unknown mode {mode!r}; choose auto, border or mmd")])
     if alpha is not None and not 0 < alpha < 1:
         raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
     ref = _reference(reference, reference_endpoint, reference_model, reference_provider, reference_api_key_env,
@@ -73,12 +81,15 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
     tgt = load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
                       concurrency=concurrency)
     outcome = run_verify(record, tgt, ref, probe=probe, out=out, run_id=run_id, alpha=alpha, period=period,
-                         seeds=seeds, formats=card_formats)  # type: ignore[arg-type]
+                         seeds=seeds, mode=mode, border=BorderSettings(border_candidates, prompts=border_prompts),  # type: ignore[arg-type]
+                         formats=card_formats)
     from audit.probes.drift.values import BEHAVIOUR_CHECK
 
     behaviour = next(f for f in outcome.result.findings if f.check == BEHAVIOUR_CHECK)
     word = "DIFFERS" if outcome.report.verdict == "drift" else "SAME"
     console.print(f"{word}: {behaviour.message}", markup=False)
+    console.print(f"mode: {outcome.mode}; {outcome.report.current_calls} calls, "
+                  f"{outcome.report.current_output_tokens} output tokens to the target", markup=False)
     console.print(f"run folder: {outcome.folder}", markup=False)
     raise typer.Exit(EXIT_DIFFERS if outcome.report.verdict == "drift" else EXIT_SAME)
 

@@ -3,7 +3,7 @@
 A verification samples the reference and the target with the same battery and the same per-call
 seeds, then runs the drift tests between the two (paired: the two answers to one call key were
 sent with one seed). The reference is either a live endpoint (a target: file or flags), sampled
-first into `<out>/runs/<run-id>/reference/`, or a stored baseline, whose own seeds the target then
+first into `<out>/runs/<run-id>-reference/`, or a stored baseline, whose own seeds the target then
 receives. Both sides must send the same requests: a reference taken with another request profile
 or effort, or whose calls would differ from the target's (another temperature, cap, battery), is
 refused before anything is sent.
@@ -23,8 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from audit.core.atomic import write_text_atomic
 from audit.core.errors import InputError, Problem
+from audit.probes.base import ProbeDefinition
+from audit.probes.drift.border import (NoBorderPrompts, discovery_definition, load_candidates, monitoring_definition,
+                                       select_border)
 from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
 from audit.render.card import CARD_FORMATS
@@ -35,7 +40,8 @@ from audit.runtime.target import Target
 from audit.runtime.workflow import BaselineLink, PreparedRun, collect_live, finish, prepare
 from audit.schema.result import AuditResult
 
-__all__ = ["Reference", "VerifyLink", "VerifyOutcome", "run_verify", "reference_label"]
+__all__ = ["Reference", "VerifyLink", "VerifyOutcome", "BorderSettings", "run_verify", "reference_label", "mode_for",
+           "discover_border"]
 
 Seeds = Literal["shared", "independent"]
 
@@ -61,10 +67,11 @@ class VerifyLink(BaselineLink):
     date: str = ""
     seed_root: str | None = None
     paired: bool = True
+    mixture: bool = True
 
     def context(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"verify_reference": self.reference, "verify_date": self.date,
-                                 "verify_paired": self.paired}
+                                 "verify_paired": self.paired, "verify_mixture": self.mixture}
         if self.seed_root:
             extra["call_seed_root"] = self.seed_root
         return {**super().context(), **extra}
@@ -77,6 +84,7 @@ class VerifyOutcome:
     report: DriftReport
     reference: str
     date: str
+    mode: str
     written: list[Path]
 
 
@@ -134,32 +142,106 @@ def _recorded_requests(folder: Path) -> dict[str, dict[str, Any]]:
             if ex.request.op == "chat"}
 
 
+Mode = Literal["auto", "border", "mmd"]
+
+
+def mode_for(target: Target) -> tuple[str, str]:
+    """The cheapest statistics the target's request profile allows, and why.
+
+    border (one output token per call) needs temperature 0; without it, mmd (the sampled battery).
+    A log-prob mode is not offered yet: the requests carry no logprobs field.
+    """
+    rules = target.rules()
+    if rules is None:
+        return "border", "no request profile matches the model: temperature 0 assumed available"
+    if rules.accepts("temperature", 0):
+        return "border", f"request profile {rules.profile.id} accepts temperature 0"
+    return "mmd", f"request profile {rules.profile.id} refuses temperature 0 at effort {rules.effort or '-'}"
+
+
+@dataclass(frozen=True)
+class BorderSettings:
+    candidates: Path | None = None  # the shipped candidates by default
+    samples: int = 10  # discovery samples per candidate
+    prompts: int = 16  # border prompts kept
+    fixed_repeats: int = 12
+    open_repeats: int = 8
+
+
+def discover_border(record: Path, target: Target, folder: RunFolder, run_id: str, settings: BorderSettings,
+                    rubric: str | None = None, progress=None) -> tuple[ProbeDefinition, list[dict[str, Any]]]:
+    """Discovery on `target` into `folder`: the one-token monitoring battery and the chosen prompts
+    (written there too: border.json, and the battery as a probe file, border.yaml)."""
+    candidates = load_candidates(settings.candidates)
+    run = prepare(record, target, rubric=rubric, probe_definitions=[discovery_definition(candidates, settings.samples)],
+                  run_id=run_id, folder=folder, fresh=True)
+    states, _, _ = collect_live(run, progress)
+    _check_collected(states, sum(p.max_calls() for p in run.probes))
+    chosen = select_border(latest(EvidenceLog(folder.evidence).load()).values(), candidates, settings.prompts)
+    rows = [c.as_dict() for c in chosen]
+    write_text_atomic(folder.root / "border.json", json.dumps(
+        {"candidates": len(candidates), "samples": settings.samples, "chosen": rows}, indent=2) + "\n")
+    definition = monitoring_definition(chosen, fixed_repeats=settings.fixed_repeats,
+                                       open_repeats=settings.open_repeats)
+    # the battery as a probe file: `audit baseline --probe .../border.yaml` stores it with a baseline
+    write_text_atomic(folder.root / "border.yaml", yaml.safe_dump(definition.model_dump(mode="json"), sort_keys=False,
+                                                                  allow_unicode=True))
+    return definition, rows
+
+
 def run_verify(record: Path, target: Target, reference: Reference, *, probe: str = "drift-core", out: Path,
                run_id: str | None, alpha: float | None, period: int = 1, seeds: Seeds = "shared",
-               rubric: str | None = None, progress=None, formats: Sequence[str] = CARD_FORMATS) -> VerifyOutcome:
-    """Sample the reference (unless stored) and the target with the same plan and seeds, and compare."""
+               mode: Mode = "auto", border: BorderSettings = BorderSettings(), rubric: str | None = None,
+               progress=None, formats: Sequence[str] = CARD_FORMATS) -> VerifyOutcome:
+    """Sample the reference (unless stored) and the target with the same plan and seeds, and compare.
+
+    With a live reference `mode` picks the battery: mmd runs `probe`; border discovers nearly tied
+    prompts on the reference first (`OUT/runs/RUN_ID-discovery/`) and runs their one-token battery;
+    auto chooses by the target's request profile (`mode_for`). A stored reference brings its battery.
+    """
     run_id = run_id or new_run_id(target.model)
     date = dt.datetime.now(dt.timezone.utc).date().isoformat()
     shared = seeds == "shared"
-    plain = prepare(record, target, rubric=rubric, probe_ids=[probe] if reference.target else None,
-                    probe_definitions=None if reference.target else _baseline_probes(reference.baseline),
-                    run_id=run_id, out=out, fresh=True)
+    why = "the stored reference's battery"
     if reference.target is not None:
+        auto = mode == "auto"
+        mode, why = mode_for(target) if auto else (mode, "chosen with --mode")
         ref_run_id = run_id if shared else f"{run_id}.reference"
-        ref_folder = RunFolder(plain.folder.root / "reference")
-        ref = prepare(record, reference.target, rubric=rubric, probe_ids=[probe], run_id=ref_run_id,
-                      folder=ref_folder, fresh=True)
-        _same_requests(ref.spec, _planned(ref, None), plain, _planned(plain, None), reference.where)
+
+        def pair(probe_ids=None, definitions=None) -> tuple[PreparedRun, PreparedRun]:
+            """The target's and the reference's runs of one battery, checked to send the same requests."""
+            plain = prepare(record, target, rubric=rubric, probe_ids=probe_ids, probe_definitions=definitions,
+                            run_id=run_id, out=out, fresh=True)
+            ref = prepare(record, reference.target, rubric=rubric, probe_ids=probe_ids, probe_definitions=definitions,
+                          run_id=ref_run_id, folder=_beside(plain.folder, "reference"), fresh=True)
+            _same_requests(ref.spec, _planned(ref, None), plain, _planned(plain, None), reference.where)
+            return plain, ref
+
+        if mode == "border":
+            plain, ref = pair(definitions=[discovery_definition(load_candidates(border.candidates), border.samples)])
+            try:
+                battery, _ = discover_border(record, reference.target, _beside(plain.folder, "discovery"),
+                                             f"{run_id}.discovery", border, rubric, progress)
+                plain, ref = pair(definitions=[battery])
+            except NoBorderPrompts:
+                if not auto:
+                    raise
+                mode, why = "mmd", why + "; discovery found no nearly tied prompt, so the sampled battery"
+        if mode == "mmd":
+            plain, ref = pair(probe_ids=[probe])
         states, _, _ = collect_live(ref, progress)
         _check_collected(states, sum(p.max_calls() for p in ref.probes))
-        ref_dir, ref_spec, seed_root = ref_folder.root, ref.spec, None
+        ref_dir, ref_spec, seed_root = ref.folder.root, ref.spec, None
         label = reference_label(ref.spec)
     else:
         ref_dir = reference.baseline
         ref_spec = RunFolder(ref_dir).load_spec()
+        plain = prepare(record, target, rubric=rubric, probe_definitions=_baseline_probes(ref_dir), run_id=run_id,
+                        out=out, fresh=True)
         seed_root = ref_spec.run_id if shared else None
         _same_requests(ref_spec, _recorded_requests(ref_dir), plain, _planned(plain, seed_root), reference.where)
         label = reference_label(ref_spec, ref_dir)
+        mode = "border" if any(d.id == "border" for d in ref_spec.probes) else "mmd"
     link = VerifyLink(ref_dir, alpha, period, reference=label, date=date, seed_root=seed_root, paired=shared)
     run = prepare(record, target, rubric=rubric, probe_definitions=[d for d in ref_spec.probes if d.kind == "drift"],
                   run_id=run_id, out=out, fresh=True, baseline=link)
@@ -168,9 +250,15 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
     done = finish(run.folder, run.spec, accept=_require_verdict, formats=formats)
     report = report_of(done.result.findings)
     written = done.written + [write_text_atomic(run.folder.root / "verify.json", json.dumps(
-        {"reference": label, "reference_folder": os.fspath(ref_dir), "date": date, "seeds": seeds,
-         "alpha": report.alpha, "period": period, "report": report.model_dump(mode="json")}, indent=2) + "\n")]
-    return VerifyOutcome(run.folder.root, done.result, report, label, date, written)
+        {"reference": label, "reference_folder": os.fspath(ref_dir), "date": date, "seeds": seeds, "mode": mode,
+         "mode_reason": why, "alpha": report.alpha, "period": period, "report": report.model_dump(mode="json")},
+        indent=2) + "\n")]
+    return VerifyOutcome(run.folder.root, done.result, report, label, date, mode, written)
+
+
+def _beside(folder: RunFolder, part: str) -> RunFolder:
+    """OUT/runs/RUN_ID-<part>/: the reference's and the discovery's run folders beside the target's."""
+    return RunFolder(folder.root.with_name(f"{folder.root.name}-{part}"))
 
 
 def _baseline_probes(folder: Path | None):

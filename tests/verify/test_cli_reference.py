@@ -50,7 +50,7 @@ def test_verify_against_a_live_reference_same_then_differs(cli, tmp_path):
     def seeds(path):
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return {r["key"]: r["request"].get("seed") for r in rows}
-    ref_seeds, cur_seeds = seeds(run / "reference" / "evidence.jsonl"), seeds(run / "evidence.jsonl")
+    ref_seeds, cur_seeds = seeds(out / "runs" / "v-b-reference" / "evidence.jsonl"), seeds(run / "evidence.jsonl")
     assert ref_seeds == cur_seeds and any(s is not None for s in cur_seeds.values())
     card = (run / "card" / "card.md").read_text() if (run / "card" / "card.md").exists() else \
         next((run / "card").glob("*.md")).read_text()
@@ -93,7 +93,7 @@ def test_verify_refuses_a_reference_with_other_request_parameters(cli, tmp_path)
         text = live.stdout + live.stderr
         assert "request profile openai-gpt-5.4 at effort none" in text and "at effort low" in text
         assert "Traceback" not in text
-        assert not (tmp_path / "out" / "runs" / "v-live").exists(), "nothing is sent or written"
+        assert not list((tmp_path / "out").glob("runs/v-live*")), "nothing is sent or written"
 
         base = cli("baseline", RECORD, "--target", str(target("none")), "--probe", str(SMALL_BATTERY),
                    "--name", "g54", env=env)
@@ -113,3 +113,21 @@ def test_verify_input_errors(cli, tmp_path):
     seeds = cli("verify", RECORD, "--reference", "nope", "--seeds", "some", "--endpoint", "http://127.0.0.1:9/v1",
                 "--model", "m", env=env)
     assert seeds.returncode == 2 and "--seeds" in seeds.stdout + seeds.stderr
+
+
+def test_border_mode_needs_nearly_tied_prompts_and_auto_falls_back(cli, tmp_path):
+    """The reference endpoint's first words are spread evenly over many words: no border prompt exists.
+    --mode border says so (exit 2); auto falls back to the sampled battery and says why."""
+    env = _env(tmp_path)
+    with ReferenceServer("default") as official, ReferenceServer("default") as provider:
+        flags = ["--reference-endpoint", official.base_url, "--reference-model", "ref-model",
+                 "--endpoint", provider.base_url, "--model", "ref-model", "--out", str(tmp_path / "out")]
+        border = cli("verify", RECORD, *flags, "--mode", "border", "--run-id", "v-border", env=env)
+        assert border.returncode == 2, border.stdout + border.stderr
+        assert "no candidate prompt had a nearly tied first token" in border.stdout + border.stderr
+        auto = cli("verify", RECORD, *flags, "--probe", str(SMALL_BATTERY), "--run-id", "v-auto", env=env)
+    assert auto.returncode == 0, auto.stdout + auto.stderr
+    report = json.loads((tmp_path / "out" / "runs" / "v-auto" / "verify.json").read_text())
+    assert report["mode"] == "mmd" and "found no nearly tied prompt" in report["mode_reason"]
+    chosen = json.loads((tmp_path / "out" / "runs" / "v-auto-discovery" / "border.json").read_text())
+    assert chosen["chosen"] == [] and chosen["candidates"] == 48

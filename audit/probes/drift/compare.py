@@ -25,6 +25,7 @@ import numpy as np
 
 from audit.probes.drift.effects import stratified_bootstrap
 from audit.probes.drift.kernels import exact_kernel, hamming_kernel
+from audit.probes.drift.mixture import detectable_fraction, outlier_rows
 from audit.probes.drift.permutation import Stratum, contrast, min_p, mmd_rows, paired_labels, shuffled_labels
 from audit.probes.drift.report import DriftReport, FingerprintCheck, TestResult
 from audit.probes.drift.samples import DriftSample, normalise_answer
@@ -50,6 +51,7 @@ class DriftSettings:
     kernel_length: int = 24
     kernel_decay: float = 0.85
     paired: bool = False  # audit verify: calls of the same key (same seed) are pairs; shuffles swap within pairs
+    mixture: bool = False  # audit verify: add the mixed-routing test (target calls unlike the reference's usual answer)
 
 
 @dataclass
@@ -145,6 +147,16 @@ def _component_tests(prompts: list[_Prompt], settings: DriftSettings, rng: np.ra
         excess = per_prompt[:, 0] - per_prompt[:, 1:].mean(axis=1)
         extra[name] = {"prompts": chosen, "excess": excess}
 
+    fixed = [p for p in prompts if p.mode == "fixed"]
+    if settings.mixture and fixed:
+        per_prompt = []
+        for p in fixed:
+            codes = np.unique([s.answer for s in p.samples], return_inverse=True)[1]
+            per_prompt.append(outlier_rows(codes, labels[p.prompt_id + "@" + p.mode]))
+        current = sum(int(p.current.sum()) for p in fixed)
+        stats["outliers"] = np.sum(per_prompt, axis=0) / current
+        extra["outliers"] = {"prompts": fixed, "count": int(np.sum(per_prompt, axis=0)[0]), "current": current}
+
     for name in ("length", "refusal", "overhead"):
         chosen = [(p, p.values(name)) for p in prompts]
         chosen = [(p, v) for p, v in chosen if v is not None]
@@ -167,6 +179,10 @@ def _effect(name: str, info: dict, stat: np.ndarray, settings: DriftSettings, rn
     if name == "fixed_agreement":
         value, low, high = _agreement_effect(prompts)
         return value, "share of temperature-0 prompts whose answer changed", low, high
+    if name == "outliers":
+        ci = wilson(info["count"], info["current"])
+        return (info["count"] / info["current"], "share of target calls whose temperature-0 answer differs "
+                "from the reference's usual one", ci.low, ci.high)
     if name == "open_mmd":
         # The V-statistic is biased upwards by about its mean under shuffling; the effect is the
         # excess over that mean, per prompt, with a bootstrap over prompts for its interval.
@@ -214,6 +230,10 @@ def compare(baseline: Sequence[DriftSample], current: Sequence[DriftSample],
         tests.append(TestResult(name=name, p_value=raw[name], statistic=float(stat[0]), effect=effect,
                                 effect_label=label, ci_low=low, ci_high=high, prompts=len(extra[name]["prompts"])))
     level = settings.alpha if settings.level is None else settings.level
+    detectable = None
+    if "outliers" in extra:
+        groups = [(int((~p.current).sum()), int(p.current.sum())) for p in extra["outliers"]["prompts"]]
+        detectable = detectable_fraction(groups, level, tests=len(stats))
     verdict = "inconclusive" if not stats else ("drift" if combined <= level else "stable")
     expected = expected or {}
     return DriftReport(
@@ -223,4 +243,5 @@ def compare(baseline: Sequence[DriftSample], current: Sequence[DriftSample],
         fingerprint=fingerprint_check(baseline, current), baseline_samples=len(baseline),
         current_samples=len(current), current_calls=len(current),
         current_output_tokens=sum(s.completion_tokens or 0 for s in current),
-        correct_baseline=_correct_share(baseline, expected), correct_current=_correct_share(current, expected))
+        correct_baseline=_correct_share(baseline, expected), correct_current=_correct_share(current, expected),
+        detectable_fraction=detectable)

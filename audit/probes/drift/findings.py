@@ -27,7 +27,8 @@ def settings_for(probe: "ProbeKind", target: "TargetContext") -> DriftSettings:
     return DriftSettings(alpha=alpha, level=level, rule=rule_text(alpha, period),
                          permutations=max(p.permutations, permutations_for(level, 0)), seed=p.seed,
                          kernel_length=p.kernel_length, kernel_decay=p.kernel_decay,
-                         paired=bool(target.extra.get("verify_paired", False)))
+                         paired=bool(target.extra.get("verify_paired", False)),
+                         mixture=bool(target.extra.get("verify_mixture", False)))
 
 
 def is_minor_drift(report: DriftReport, share: float) -> bool:
@@ -62,6 +63,9 @@ def _behaviour_message(report: DriftReport, share: float, reference: str | None 
     if report.verdict == "drift" and fixed is not None and fixed.effect is not None:
         extent = _extent(is_minor_drift(report, share), share)
         lead += f"; {extent} of the temperature-0 answers changed ({fixed.effect:.0%} of {fixed.prompts} prompts)"
+    if report.detectable_fraction is not None:
+        lead += (f"; mixed routing: a share of {report.detectable_fraction:.1%} or more of the calls sent to a model "
+                 "that answers otherwise would be detected (80% power at this budget)")
     if top is None:
         return lead + "."
     return (f"{lead}; strongest signal: {TEST_TITLES.get(top.name, top.name)} (p = {top.p_value:.3g}, "

@@ -18,6 +18,7 @@ TEST_TITLES = {
     "length": "Output length",
     "refusal": "Refusal rate",
     "overhead": "Prompt-token overhead",
+    "outliers": "Calls unlike the reference (mixed routing)",
 }
 
 
@@ -70,6 +71,9 @@ class DriftReport(Strict):
     current_output_tokens: int
     correct_baseline: float | None = None
     correct_current: float | None = None
+    detectable_fraction: float | None = Field(default=None, description=(
+        "mixed routing (audit verify): the smallest share of calls routed to another model this audit "
+        "detects with 80% power (audit/probes/drift/mixture.py)"))
 
     def test(self, name: str) -> TestResult | None:
         return next((t for t in self.tests if t.name == name), None)
