@@ -62,6 +62,8 @@ class OpenAIChat(ChatProvider):
         if request.tool_choice is not None:
             body["tool_choice"] = request.tool_choice if request.tool_choice in ("auto", "none", "required") \
                 else {"type": "function", "function": {"name": request.tool_choice}}
+        if request.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = request.parallel_tool_calls
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

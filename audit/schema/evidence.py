@@ -54,6 +54,8 @@ class ChatRequest(Strict):
     tools: list[ToolSpec] | None = None
     tool_choice: str | None = Field(default=None, description="auto, none, required, or the name of the one "
                                                               "tool the call must use")
+    parallel_tool_calls: bool | None = Field(default=None, description="whether the answer may make several "
+                                                                       "calls (None: the server's default)")
     reasoning_effort: str | None = Field(default=None, description="this call's reasoning effort instead of "
                                                                    "the target's")
 

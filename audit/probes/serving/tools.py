@@ -10,7 +10,8 @@ tool of the battery offered, the tool's prompt is sent as:
     tool.<name>.required.stream  "required", streamed       the deltas must assemble to the plain call
 
 Calls are sent at temperature 0 with a seed where the request profile takes them, so the streamed and plain
-answers may be compared. Checks, each a rate with its Wilson interval over the calls it applies to:
+answers may be compared, and with `parallel_tool_calls: false` (each prompt asks for one call; OpenAI's
+Chat Completions field, default true). Checks, each a rate with its Wilson interval over the calls it applies to:
 call made when required (required, named, required.stream); none made when forbidden (none); every call
 names an offered tool; its arguments parse as JSON; they validate against the tool's schema (the
 `jsonschema` package, the schema's own draft); finish_reason is `tool_calls` (a named tool_choice may end
@@ -47,6 +48,8 @@ class ToolParams(Strict):
     battery: list[ToolCase] = Field(default_factory=list)
     max_tokens: int = Field(default=256, ge=16)
     seed: int = 7
+    parallel_tool_calls: bool | None = Field(default=False, description="each prompt asks for one call; None sends "
+                                                                        "nothing (the server's default)")
     rates: RateRule = Field(default_factory=RateRule)
 
     @field_validator("modes")
@@ -62,7 +65,8 @@ def _request(t: ToolParams, case: ToolCase, mode: str, target: TargetContext) ->
     choice = {"named": case.tool.name, "required.stream": "required"}.get(mode, mode)
     request = ChatRequest(messages=[Message(role="user", content=case.prompt)], max_tokens=t.max_tokens,
                           temperature=0.0, seed=t.seed, stream=mode.endswith(".stream"),
-                          tools=[c.tool for c in t.battery], tool_choice=choice)
+                          tools=[c.tool for c in t.battery], tool_choice=choice,
+                          parallel_tool_calls=t.parallel_tool_calls)
     return target.fit(request)
 
 
