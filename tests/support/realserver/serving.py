@@ -78,7 +78,8 @@ class ServingLlamaServer(LlamaServer):
         return command
 
 
-def _need_binary() -> None:
+def _serve(tiny_models, **kwargs):
+    """tiny-llama3 on a ServingLlamaServer (skips, or builds when real servers are required, without the binary)."""
     from tests.support.realserver.paths import llama_server_bin
 
     if not llama_server_bin().is_file():
@@ -87,27 +88,20 @@ def _need_binary() -> None:
         from tests.support.realserver.build import build_llama_server
 
         build_llama_server()
+    with ServingLlamaServer(tiny_models["tiny-llama3"], alias="tiny-llama3", **kwargs) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def llama_server_ctx2048(tiny_models):
-    _need_binary()
-    with ServingLlamaServer(tiny_models["tiny-llama3"], alias="tiny-llama3", n_ctx=2048,
-                            extra_args=("--no-context-shift",)) as server:
-        yield server
+    yield from _serve(tiny_models, n_ctx=2048, extra_args=("--no-context-shift",))
 
 
 @pytest.fixture(scope="session")
 def llama_server_ctx2048_shift(tiny_models):
-    _need_binary()
-    with ServingLlamaServer(tiny_models["tiny-llama3"], alias="tiny-llama3", n_ctx=2048,
-                            extra_args=("--context-shift",)) as server:
-        yield server
+    yield from _serve(tiny_models, n_ctx=2048, extra_args=("--context-shift",))
 
 
 @pytest.fixture(scope="session")
 def llama_server_tools(tiny_models):
-    _need_binary()
-    with ServingLlamaServer(tiny_models["tiny-llama3"], alias="tiny-llama3", n_ctx=4096,
-                            template=LLAMA31_TOOLS_TEMPLATE) as server:
-        yield server
+    yield from _serve(tiny_models, n_ctx=4096, template=LLAMA31_TOOLS_TEMPLATE)
