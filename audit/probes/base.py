@@ -92,6 +92,9 @@ class ProbeKind(ABC):
 
     kind: ClassVar[str]
     Params: ClassVar[type[BaseModel]]
+    # whether `audit run` sends it when neither --probes nor the rubric names it (the serving probe's long
+    # prompts cost tokens by the context window: it runs only when asked for)
+    run_by_default: ClassVar[bool] = True
 
     def __init__(self, definition: ProbeDefinition, params: BaseModel):
         self.definition = definition

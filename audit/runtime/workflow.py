@@ -83,7 +83,7 @@ def _select_probes(probe_ids: list[str] | None, rubric_id: str) -> list[ProbeKin
 
     wanted = {ind.probe.probe for ind in load_rubric(rubric_id).rubric.indicators() if ind.probe}
     probes = [load_probe_file(p) for p in shipped_probe_files()]
-    return [p for p in probes if p.kind in wanted] or probes
+    return [p for p in probes if p.kind in wanted] or [p for p in probes if p.run_by_default]
 
 
 def prices_for(record: LoadedRecord, price_in: float | None, price_out: float | None) -> Prices | None:

@@ -56,6 +56,7 @@ class LongContextCost(Strict):
 class ServingProbe(ProbeKind):
     kind = "serving"
     Params = ServingParams
+    run_by_default = False  # long prompts cost by the window: run when --probes or the rubric asks
 
     @property
     def codes(self) -> tuple[str, str, str]:
