@@ -15,6 +15,7 @@ for `mmd-independent`, other seeds (the unpaired test of `audit drift`). Modes:
 
     border            16 nearly tied prompts found once per scale on the reference (discovery cost
                       reported apart), 12 temperature-0 + 8 temperature-1 calls each, 1 output token
+    border-wide       the same with a wider discovery (30 samples per candidate, top two >= 30%)
     mmd               the shipped drift-core battery (240 calls, <= 40 output tokens each)
     mmd-independent   the same with independent seeds
 
@@ -158,14 +159,18 @@ def run(args) -> None:
     summarise(load_results(results_path), args)
 
 
-def _battery(work: Path, scale: float, reference: Target) -> tuple[Path, dict]:
-    folder = work / f"discovery-s{scale:g}"
+BORDER = {"border": BorderSettings(),  # the defaults audit verify uses
+          "border-wide": BorderSettings(samples=30, min_top_two=0.3)}  # for flatter first-token distributions
+
+
+def _battery(work: Path, scale: float, reference: Target, mode: str = "border") -> tuple[Path, dict]:
+    folder = work / (f"discovery-s{scale:g}" if mode == "border" else f"discovery-{mode}-s{scale:g}")
     battery_file = folder / "border.yaml"
     if battery_file.is_file():
         return battery_file, json.loads((folder / "discovery" / "border.json").read_text())
     started = time.perf_counter()
-    definition, _ = discover_border(RECORD, reference, RunFolder(folder / "discovery"), f"disc-s{scale:g}".replace(".", "-"),
-                                    BorderSettings())
+    definition, _ = discover_border(RECORD, reference, RunFolder(folder / "discovery"),
+                                    f"disc-{mode}-s{scale:g}".replace(".", "-"), BORDER[mode])
     battery_file.write_text(yaml.safe_dump(definition.model_dump(mode="json"), sort_keys=False))
     info = json.loads((folder / "discovery" / "border.json").read_text())
     info["seconds"] = time.perf_counter() - started
@@ -174,14 +179,14 @@ def _battery(work: Path, scale: float, reference: Target) -> tuple[Path, dict]:
 
 
 def _scale(args, work, scale, reference, targets, done, results_path) -> None:
-    battery, _ = _battery(work, scale, reference)
+    batteries = {mode: _battery(work, scale, reference, mode)[0] for mode in args.modes if mode in BORDER}
     tag = f"s{scale:g}".replace(".", "-")
     for rep in range(args.reps):
         for mode in args.modes:
-            probe = str(battery) if mode == "border" else "drift-core"
+            probe = str(batteries[mode]) if mode in BORDER else "drift-core"
             name = f"{mode}-{tag}-r{rep}"
             wanted = [(sc, "shared" if mode != "mmd-independent" else "independent") for sc in SCENARIOS]
-            if mode == "border":
+            if mode in BORDER:
                 wanted.append(("null-f16-independent", "independent"))
             keys = [f"{name}/{sc}" for sc, _ in wanted]
             if all(k in done for k in keys):
@@ -259,7 +264,7 @@ def summarise(rows: dict[str, dict], args) -> None:
                       "ours_mmd_component_alarms": sum(r["tests"]["open_mmd"] <= 0.05 for r in mmd_only),
                       "ours_mmd_component_audits": len(mmd_only)})
     discovery = {}
-    for path in sorted(work.glob("discovery-s*/discovery/border.json")):
+    for path in sorted(work.glob("discovery-*/discovery/border.json")):
         info = json.loads(path.read_text())
         discovery[path.parts[-3]] = {"candidates": info["candidates"], "samples": info["samples"],
                                      "chosen": len(info["chosen"]), "calls": info["candidates"] * info["samples"],

@@ -54,6 +54,10 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
            border_candidates: Annotated[Optional[Path], typer.Option(
                help="Candidate prompts for border discovery (YAML: prompts: [{id, prompt}]).")] = None,
            border_prompts: Annotated[int, typer.Option(min=1, max=200, help="Border prompts kept.")] = 16,
+           border_samples: Annotated[int, typer.Option(min=4, max=100, help="Discovery samples per candidate.")] = 10,
+           border_share: Annotated[float, typer.Option(min=0.05, max=1.0, help=(
+               "A border prompt's two most frequent first tokens take at least this share of its samples "
+               "(lower it, with more samples, for flatter distributions)."))] = 0.6,
            seeds: Annotated[str, typer.Option(help="shared: both endpoints get the same per-call seeds and the test "
                                                    "pairs them; independent: other seeds, unpaired test.")] = "shared",
            alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0,
@@ -80,9 +84,9 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
                      concurrency, baselines)
     tgt = load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
                       concurrency=concurrency)
+    border = BorderSettings(border_candidates, samples=border_samples, prompts=border_prompts, min_top_two=border_share)
     outcome = run_verify(record, tgt, ref, probe=probe, out=out, run_id=run_id, alpha=alpha, period=period,
-                         seeds=seeds, mode=mode, border=BorderSettings(border_candidates, prompts=border_prompts),  # type: ignore[arg-type]
-                         formats=card_formats)
+                         seeds=seeds, mode=mode, border=border, formats=card_formats)  # type: ignore[arg-type]
     from audit.probes.drift.values import BEHAVIOUR_CHECK
 
     behaviour = next(f for f in outcome.result.findings if f.check == BEHAVIOUR_CHECK)

@@ -166,6 +166,7 @@ class BorderSettings:
     prompts: int = 16  # border prompts kept
     fixed_repeats: int = 12
     open_repeats: int = 8
+    min_top_two: float = 0.6  # the two most frequent first tokens take at least this share of the samples
 
 
 def discover_border(record: Path, target: Target, folder: RunFolder, run_id: str, settings: BorderSettings,
@@ -177,7 +178,8 @@ def discover_border(record: Path, target: Target, folder: RunFolder, run_id: str
                   run_id=run_id, folder=folder, fresh=True)
     states, _, _ = collect_live(run, progress)
     _check_collected(states, sum(p.max_calls() for p in run.probes))
-    chosen = select_border(latest(EvidenceLog(folder.evidence).load()).values(), candidates, settings.prompts)
+    chosen = select_border(latest(EvidenceLog(folder.evidence).load()).values(), candidates, settings.prompts,
+                           settings.min_top_two)
     rows = [c.as_dict() for c in chosen]
     write_text_atomic(folder.root / "border.json", json.dumps(
         {"candidates": len(candidates), "samples": settings.samples, "chosen": rows}, indent=2) + "\n")
