@@ -1,9 +1,12 @@
 """The Anthropic Messages dialect, including `/v1/messages/count_tokens` for op 'count_tokens'.
 
 System messages become the top-level `system` text; `max_tokens` is required by the API and
-defaults to 1024; `seed` has no Anthropic counterpart and is not sent. Usage becomes the typed record:
-input = input_tokens + cache_read_input_tokens + cache_creation_input_tokens (Anthropic reports the
-cached parts apart), output = output_tokens (extended thinking is billed inside it).
+defaults to 1024; `seed` has no Anthropic counterpart and is not sent; the effort goes in
+`output_config.effort` on the models whose request profile lists efforts (Opus 4.5 and later:
+https://platform.claude.com/docs/en/build-with-claude/effort), never on the others. Usage becomes
+the typed record: input = input_tokens + cache_read_input_tokens + cache_creation_input_tokens
+(Anthropic reports the cached parts apart), output = output_tokens (extended thinking is billed
+inside it).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class AnthropicMessages(ChatProvider):
         self.no_tools(request)
         body["max_tokens"] = request.max_tokens or DEFAULT_MAX_TOKENS
         body.update(optional_fields(request, ("temperature", "top_p")))
+        body.update(self.effort_fields(request))  # output_config.effort where the profile lists efforts
         if request.stream:
             body["stream"] = True
         return WireCall("/v1/messages", body, request.stream)

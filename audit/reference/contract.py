@@ -15,6 +15,11 @@ quoted in public issue threads (secondary sources; see docs/providers.md):
 - Claude Opus 4.7, `temperature` (and, by the same rule, `top_p`, `top_k`):
   {"type": "error", "error": {"type": "invalid_request_error", "message": "temperature is deprecated
   for this model."}}  (github.com/The-PR-Agent/pr-agent/pull/2409)
+- Anthropic `output_config.effort` (platform.claude.com/docs/en/build-with-claude/effort: the levels
+  each model takes; `high`, the default, is the same as sending none) on a model without efforts:
+  "This model does not support the effort parameter."  (github.com/anthropics/claude-code/issues/30010);
+  a level the model lacks: "This model does not support effort level 'xhigh'. Supported levels: high,
+  low, max, medium."  (github.com/NousResearch/hermes-agent/pull/11189)
 
 Reasoning tokens count inside completion_tokens and inside the cap (max_completion_tokens bounds
 reasoning and visible text together); when reasoning takes the whole cap the answer is empty with
@@ -74,11 +79,19 @@ def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def effort_of(contract: ApiContract, data: dict[str, Any]) -> str | None:
-    """The effort a request asks for (Chat `reasoning_effort`, Responses `reasoning.effort`), else the default."""
+def sent_effort(data: dict[str, Any]) -> Any:
+    """The effort a request sends: Chat `reasoning_effort`, Responses `reasoning.effort`, Anthropic
+    `output_config.effort`; None when it sends none."""
     effort = data.get("reasoning_effort")
-    if effort is None and isinstance(data.get("reasoning"), dict):
-        effort = data["reasoning"].get("effort")
+    for holder in ("reasoning", "output_config"):
+        if effort is None and isinstance(data.get(holder), dict):
+            effort = data[holder].get("effort")
+    return effort
+
+
+def effort_of(contract: ApiContract, data: dict[str, Any]) -> str | None:
+    """The effort a request asks for, else the default."""
+    effort = sent_effort(data)
     return effort if effort is not None else contract.default_effort
 
 
@@ -91,9 +104,12 @@ def check_request(contract: ApiContract, data: dict[str, Any], dialect: str) -> 
                 raise _openai_error(f"Unsupported parameter: '{name}' is not supported with this model. "
                                     f"Use '{instead}' instead.", name, "unsupported_parameter")
     effort = effort_of(contract, data)
+    if anthropic and sent_effort(data) is not None and not contract.efforts:
+        raise _anthropic_error("This model does not support the effort parameter.")
     if effort is not None and contract.efforts and effort not in contract.efforts:
         if anthropic:
-            raise _anthropic_error(f"effort: unsupported value {effort!r}")
+            raise _anthropic_error(f"This model does not support effort level '{effort}'. "
+                                   f"Supported levels: {', '.join(sorted(contract.efforts))}.")
         raise _openai_error(f"Unsupported value: 'reasoning_effort' does not support '{effort}' with this model. "
                             f"Supported values are: {', '.join(repr(e) for e in contract.efforts)}.",
                             "reasoning_effort", "unsupported_value")

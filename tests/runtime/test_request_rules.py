@@ -95,9 +95,10 @@ def test_overreporting_at_effort_low_passes_the_cap_and_fails(tmp_path):
     with ReferenceServer("overreasoning") as server:
         target, probes, states = _run(server, "gpt-5.4-mini", ["tokenizer-integrity"], tmp_path, rules=rules)
     found = {f.check: f for f in probes[0].evaluate(target, states[0].done)}
-    # At one effort a constant over-report (3x) stays under the cap and is not provable from outside;
-    # the check records the mean it was told, and effort none (above) is where the profile fails.
+    # A constant over-report (3x) stays far under the generous cap; the tight-cap call (visible answer
+    # plus half the reported reasoning) shows it (tests/runtime/test_reasoning_efforts.py has more)
     assert found["reasoning-tokens"].values["mean_reasoning_tokens"]["low"] == 96
+    assert found["reasoning-tokens"].outcome == "fail" and "tight-low" in found["reasoning-tokens"].message
 
 
 def test_claude_opus_47_gets_no_sampling_fields(tmp_path):
