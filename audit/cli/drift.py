@@ -8,21 +8,22 @@ from typing import Annotated, Optional
 import typer
 
 from audit.cli.options import (Baselines, CallDeadline, Db, Endpoint, Formats, KeyEnv, MaxResponseBytes, ModelName,
-                               NoHistory, Provider, TargetFile, history_path)
+                               NoHistory, Provider, ReasoningEffort, RequestProfileId, TargetFile, history_path)
 from audit.cli.support import add_commands, console
 
 EXIT_STABLE, EXIT_DRIFT = 0, 1
 
-def _target(target, provider, model, endpoint, api_key_env, concurrency):
+def _target(target, provider, model, endpoint, api_key_env, concurrency, request_profile, reasoning_effort):
     from audit.runtime.target import load_target
 
     return load_target(target, provider=provider, model=model, base_url=endpoint, api_key_env=api_key_env,
-                       concurrency=concurrency)
+                       concurrency=concurrency, request_profile=request_profile, reasoning_effort=reasoning_effort)
 
 
 def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
              endpoint: Endpoint = None, model: ModelName = None, provider: Provider = None,
              api_key_env: KeyEnv = None, target: TargetFile = None,
+             request_profile: RequestProfileId = None, reasoning_effort: ReasoningEffort = None,
              name: Annotated[Optional[str], typer.Option(help="Baseline name (default: date and model).")] = None,
              probe: Annotated[str, typer.Option(help="The drift battery: a shipped probe id or a YAML file.")] = "drift-core",
              baselines: Baselines = None,
@@ -40,7 +41,7 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
     card_formats = parse_formats(formats)
     if name is not None and not is_slug(name):
         raise InputError([Problem("--name", f"{name!r} is not a valid name (lowercase letters, digits, '.', '_', '-')")])
-    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
+    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency, request_profile, reasoning_effort)
     tgt = tgt.with_limits(call_deadline, max_response_bytes)
     folder, result, ok = record_baseline(record, tgt, name=name, probe=probe,
                                          baselines_dir=baselines or default_baselines_dir(), rubric=rubric,
@@ -53,7 +54,9 @@ def baseline(record: Annotated[Path, typer.Argument(help="The model's disclosure
 def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure record (YAML).")],
           baseline: Annotated[str, typer.Option(help="Baseline name (under --baselines) or folder.")],
           endpoint: Endpoint = None, model: ModelName = None, provider: Provider = None,
-          api_key_env: KeyEnv = None, target: TargetFile = None, baselines: Baselines = None,
+          api_key_env: KeyEnv = None, target: TargetFile = None,
+          request_profile: RequestProfileId = None, reasoning_effort: ReasoningEffort = None,
+          baselines: Baselines = None,
           alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0,
                            help="False-alarm rate to hold (default: the battery's, 0.05).")] = None,
           period: Annotated[int, typer.Option(min=1, help="Audits per alarm period: each audit is tested at "
@@ -75,7 +78,7 @@ def drift(record: Annotated[Path, typer.Argument(help="The model's disclosure re
     card_formats = parse_formats(formats)
     if alpha is not None and not 0 < alpha < 1:
         raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
-    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency)
+    tgt = _target(target, provider, model, endpoint, api_key_env, concurrency, request_profile, reasoning_effort)
     folder = resolve_baseline(baseline, baselines)
     tgt = tgt.with_limits(call_deadline, max_response_bytes)
     outcome = run_drift(record, tgt, baseline_dir=folder, out=out, run_id=run_id, alpha=alpha, period=period,

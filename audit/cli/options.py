@@ -7,14 +7,20 @@ from typing import Annotated, Optional
 
 import typer
 
-__all__ = ["Endpoint", "ModelName", "Provider", "KeyEnv", "TargetFile", "Baselines", "Db", "NoHistory", "Formats",
-           "CallDeadline", "MaxResponseBytes", "history_path"]
+__all__ = ["Endpoint", "ModelName", "Provider", "KeyEnv", "TargetFile", "RequestProfileId", "ReasoningEffort",
+           "Baselines", "Db", "NoHistory", "Formats", "CallDeadline", "MaxResponseBytes", "history_path"]
 
 Endpoint = Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")]
 ModelName = Annotated[Optional[str], typer.Option(help="Model name to request.")]
 Provider = Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles), openai-responses or anthropic.")]
 KeyEnv = Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")]
 TargetFile = Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, ...).")]
+RequestProfileId = Annotated[Optional[str], typer.Option(
+    "--request-profile", help="Request profile id (data/request_profiles.yaml); default: matched from the model id.")]
+ReasoningEffort = Annotated[Optional[str], typer.Option(
+    "--reasoning-effort", help="Reasoning effort; default: the lowest the request profile allows. A list "
+                               "(low,medium,high) sends every probe at the first and sweeps the others in the "
+                               "tokenizer probe's reasoning check.")]
 Baselines = Annotated[Optional[Path], typer.Option(
     help="Folder of named baselines (default: $AUDIT_BASELINES_DIR or ~/.local/share/model-integrity-audit/baselines).")]
 Db = Annotated[Optional[Path], typer.Option(

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from audit.cli.support import add_commands, console, err_console
-from audit.cli.options import Baselines, CallDeadline, Db, Formats, MaxResponseBytes, NoHistory, history_path
+from audit.cli.options import (Baselines, CallDeadline, Db, Formats, MaxResponseBytes, NoHistory, ReasoningEffort,
+                               RequestProfileId, history_path)
 
 
 def _warn(message: str) -> None:
@@ -80,8 +81,7 @@ def run(record: Annotated[Path, typer.Argument(help="The model's disclosure reco
         endpoint: Annotated[Optional[str], typer.Option(help="Base URL of the API (e.g. https://api.openai.com/v1).")] = None,
         model: Annotated[Optional[str], typer.Option(help="Model name to request.")] = None,
         provider: Annotated[Optional[str], typer.Option(help="openai (Chat Completions and compatibles), openai-responses or anthropic.")] = None,
-        request_profile: Annotated[Optional[str], typer.Option(help="Request profile id (data/request_profiles.yaml); default: matched from the model id.")] = None,
-        reasoning_effort: Annotated[Optional[str], typer.Option(help="Reasoning effort; default: the lowest the request profile allows.")] = None,
+        request_profile: RequestProfileId = None, reasoning_effort: ReasoningEffort = None,
         api_key_env: Annotated[Optional[str], typer.Option(help="Name of the environment variable holding the API key.")] = None,
         target: Annotated[Optional[Path], typer.Option(help="A target YAML file (provider, model, base_url, api_key_env, ...).")] = None,
         probes: Annotated[Optional[str], typer.Option(help="Probe ids or files, comma-separated; default: the shipped probes the rubric uses.")] = None,
