@@ -2,7 +2,9 @@
 
 - `cap.<i>`: an open prompt capped at `cap.max_tokens`; `cap.free` the same with a roomy cap. No answer may
   count more tokens than its cap (output tokens, reasoning included, when the request profile's cap covers
-  reasoning; visible tokens otherwise), and `finish_reason` is `length` exactly when the cap was reached.
+  reasoning; visible tokens otherwise), and `finish_reason` is `length` only when the cap was reached
+  (within `finish_slack_tokens`, 1: a server that recounts the cut text may count a token less; the
+  reference endpoint does, one run in about twenty).
 - `temp0.r<i>`, `temp1.r<i>`: the same prompt repeated at temperature 0 and at temperature 1, no seed. The
   temperature-0 answers must agree (all alike) and the temperature-1 answers vary (at least
   `min_sampled_distinct` distinct, mean pairwise word distance at least `min_sampled_distance`). A server
@@ -37,6 +39,9 @@ class CapParams(Strict):
     max_tokens: int = Field(default=8, ge=1)
     calls: int = Field(default=3, ge=1)
     free_max_tokens: int = Field(default=64, ge=1, description="the roomy cap of the control call")
+    finish_slack_tokens: int = Field(default=1, ge=0, description="a reply cut at the cap may count this many "
+                                                                  "tokens less (a server that recounts the cut "
+                                                                  "text: a prefix can re-tokenize shorter)")
 
 
 class SamplingParams(Strict):
@@ -116,8 +121,8 @@ def cap_verdict(cap: CapParams, target: TargetContext, done: Mapping[str, Exchan
         if limit is None:
             continue
         over += tokens > limit
-        reached = tokens >= limit
-        wrong += (ex.finish_reason == "length") != reached
+        # 'length' short of the cap is wrong; an answer that ends by itself exactly at the cap is not
+        wrong += ex.finish_reason == "length" and tokens < limit - cap.finish_slack_tokens
     values = {"cap": cap.max_tokens, "over_cap": over, "wrong_finish": wrong, "answers": answers, "counted": counted}
     if not cap.enabled:
         return not_available("output-cap check switched off", values)
@@ -130,8 +135,8 @@ def cap_verdict(cap: CapParams, target: TargetContext, done: Mapping[str, Exchan
                                f"{counted} tokens at a cap of {worst['cap']})", values, refs)
     if wrong:
         return Verdict("fail", f"{wrong} of {len(answers)} answers say finish_reason 'length' without reaching "
-                               "the cap, or reach it with another reason", values, refs)
-    return Verdict("pass", f"{len(answers)} answers within their caps; finish_reason 'length' exactly when the cap "
+                               "the cap", values, refs)
+    return Verdict("pass", f"{len(answers)} answers within their caps; finish_reason 'length' only when the cap "
                            "was reached", values, refs)
 
 
