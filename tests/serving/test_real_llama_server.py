@@ -67,3 +67,14 @@ def test_tool_calls_from_llama_server_parse_and_fit_their_schemas(llama_server_t
     assert got["tool-stream-assembly"].outcome == "pass", got["tool-stream-assembly"].values
     assert got["tool-finish-reason"].outcome == "pass", got["tool-finish-reason"].values
     assert done["tool.get_weather.required"].tool_calls  # a grammar-constrained call under tool_choice required
+
+
+def test_llama_server_honours_cap_sampling_seed_and_streams(llama_server_ctx2048, tmp_path):
+    probe = serving_probe(context={"enabled": False}, tools={"enabled": False})
+    _, _, findings = run_serving(llama_server_ctx2048.base_url, serving_target(None, model="tiny-llama3"),
+                                 tmp_path / "misc.jsonl", probe, concurrency=2)
+    got = outcomes(findings)
+    for check in ("output-cap", "temperature-honoured", "seed-honoured", "stream-agreement", "stream-terminator",
+                  "stream-usage"):
+        assert got[check] == "pass", (check, next(f.message for f in findings if f.check == check))
+    assert got["reasoning-effort-honoured"] == "not_available"  # the openai-compatible profile lists no efforts
