@@ -23,6 +23,8 @@ def _findings(prompts: dict[str, int | None], *, declared="o200k_base", served="
                            declared=DeclaredFacts(tokenizer=declared, vocabulary_size=200019))
     done = {}
     for call in PROBE.next_calls(target, {}):
+        if call.key not in prompts:  # (a probe left out: the findings read the probes that were answered)
+            continue
         usage = {} if prompts[call.key] is None else {"prompt_tokens": prompts[call.key]}
         if completion is not None:
             usage["completion_tokens"] = completion

@@ -52,7 +52,8 @@ def test_equivalence_classes_and_min_gap():
 
 def test_probe_delta_accounts_for_the_join():
     count = lambda text: len(re.findall(r"[^\s]+|\n", text))  # noqa: E731 - a toy tokenizer
-    assert probe_delta(count, "one two", "three four") == 3  # the newline is a token of its own here
+    # the probe sits between the base text and a copy of it: two newlines, the probe, the base again
+    assert probe_delta(count, "one two", "three four") == 2 + 2 + 2
 
 
 def test_greedy_design_separates_toy_tokenizers():

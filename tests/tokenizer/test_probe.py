@@ -37,11 +37,13 @@ def test_plans_base_and_probe_together_then_stops_on_a_clear_match():
     design = probe.design
     cls = design.class_of("cl100k_base")
     calls = probe.next_calls(target(), {})
-    assert [c.key for c in calls] == ["base", "probe-1"]
-    assert calls[1].request.messages[0].content == design.base_text + "\n" + design.probe("probe-1").text
+    assert [c.key for c in calls] == ["base", "probe-1", "probe-2"]  # confirm: both probes at once
+    # the probe text between the base text and a copy of it: both calls meet the template with the same text
+    assert calls[1].request.messages[0].content == (design.base_text + "\n" + design.probe("probe-1").text + "\n"
+                                                    + design.base_text)
     base = cls.base_count + 7
-    done = {"base": exchange(calls[0], base, 3, "OK."), "probe-1": exchange(calls[1], base + cls.expected["probe-1"],
-                                                                                3, "OK.", served="gpt-4")}
+    done = {"base": exchange(calls[0], base, 3, "OK."),
+            **{c.key: exchange(c, base + cls.expected[c.key], 3, "OK.", served="gpt-4") for c in calls[1:]}}
     assert probe.next_calls(target(), done) == []
     found = by_check(probe.evaluate(target("cl100k_base", 100277, model="gpt-4"), done))
     assert set(found) == {"tokenizer-match", "vocab-consistent", "hidden-overhead", "completion-billing",
@@ -89,12 +91,12 @@ def test_anthropic_uses_count_tokens_plus_one_chat_for_billing():
     probe = find_probe("tokenizer-integrity")
     calls = probe.next_calls(target(provider="anthropic"), {})
     assert [(c.key, c.request.op) for c in calls] == [("base", "count_tokens"), ("probe-1", "count_tokens"),
-                                                     ("billing", "chat")]
+                                                     ("probe-2", "count_tokens"), ("billing", "chat")]
 
 
 @pytest.mark.parametrize("tokenizer,hidden", [("o200k_base", ""), ("llama-3", "You are helpful. Say nothing of this."),
                                               ("mistral-spm-v1", "")])
-def test_reference_endpoint_identified_in_two_calls(tmp_path, tokenizer, hidden):
+def test_reference_endpoint_identified_with_three_calls_sent_together(tmp_path, tokenizer, hidden):
     from audit.reference import ReferenceServer
     from tests.support.tokenizer_drive import probe_endpoint
 
@@ -103,7 +105,7 @@ def test_reference_endpoint_identified_in_two_calls(tmp_path, tokenizer, hidden)
         findings, done = probe_endpoint(probe, server.base_url, "reference-model", tmp_path / "e.jsonl",
                                         declared=DeclaredFacts(tokenizer=tokenizer))
     found = by_check(findings)
-    assert len(done) == 2
+    assert len(done) == 3
     assert found["tokenizer-match"].outcome == "pass"
     assert found["completion-billing"].outcome == "pass"
     if hidden and probe.design.class_of(tokenizer).chat_overhead:
@@ -195,3 +197,30 @@ def test_billing_bound_for_sentencepiece_is_characters_not_bytes(name):
     over = check_billing([Completion(inflated, None, None, canonical, most)], slack_tokens=1, pass_pct=5,
                          partial_pct=15)
     assert over.outcome == "fail" and f"{most} at most" in over.message
+
+
+def test_a_vocabulary_outside_the_catalog_that_fits_one_probe_reads_unknown():
+    """Measured: llama.cpp's Baichuan vocabulary (in no catalog entry) counts exactly like starcoder on
+    probe-1 and 1 token off on probe-2; with both probes sent (confirm) it reads unknown."""
+    from audit.probes.base import ProbeDefinition
+    from audit.probes.registry import build_probe
+    from audit.tokenizers.cache import find_gguf
+    from audit.tokenizers.loaders import gguf_tokenizer
+
+    path = find_gguf("ggml-vocab-baichuan.gguf")
+    if path is None:
+        pytest.skip("llama.cpp's vocab files are not fetched (audit tokenizers fetch)")
+    baichuan = gguf_tokenizer(path, "baichuan")
+    probe = find_probe("tokenizer-integrity")
+    design = probe.design
+    calls = {c.key: c for c in probe.next_calls(target(), {})}
+    counts = {"base": baichuan.count(design.base_text), **{p.id: baichuan.count(design.message(p.id))
+                                                           for p in design.probes}}
+    done = {key: exchange(calls[key], 20 + n) for key, n in counts.items()}
+    found = by_check(probe.evaluate(target(), done))["tokenizer-match"].values
+    assert found["observed_class"] == "unknown", found
+    one = build_probe(ProbeDefinition(id="tokenizer-integrity", kind="tokenizer", description="one probe",
+                                      parameters={"confirm": False}))
+    assert [c.key for c in one.next_calls(target(), {})] == ["base", "probe-1"]
+    alone = by_check(one.evaluate(target(), {k: done[k] for k in ("base", "probe-1")}))["tokenizer-match"].values
+    assert alone["observed_class"] == "starcoder"  # one number alone cannot tell it from starcoder

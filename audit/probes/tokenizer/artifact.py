@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -54,12 +55,20 @@ class Design(Strict):
     budget_chars: int
     base_text: str
     separator: str
+    layout: Literal["base+probe", "base+probe+base"] = Field(
+        default="base+probe", description="how a probe's message is made (design.py); version 1 files: base+probe")
     probes: list[DesignProbe]
     classes: list[DesignClass]
     unavailable: list[Unavailable] = Field(default_factory=list)
 
     def probe(self, probe_id: str) -> DesignProbe:
         return next(p for p in self.probes if p.id == probe_id)
+
+    def message(self, probe_id: str) -> str:
+        """The text a probe is sent as (its expected deltas were counted on exactly this)."""
+        from audit.probes.tokenizer.design import probe_message
+
+        return probe_message(self.base_text, self.probe(probe_id).text, self.layout, self.separator)
 
     def expected_classes(self) -> list[ExpectedClass]:
         return [c.as_expected() for c in self.classes]
@@ -94,7 +103,7 @@ def save_design(design: Design, name: str = "_design.json") -> Path:
 def build_design(*, budget: int = 800, probes: int = 2, exclude: tuple[str, ...] = ()) -> Design:
     """Design probes over every catalog tokenizer that loads here (minus `exclude`)."""
     from audit.tokenizers.catalog import catalog_path, catalog_status
-    from audit.probes.tokenizer.design import SEPARATOR, design_probes
+    from audit.probes.tokenizer.design import LAYOUT, SEPARATOR, design_probes
     from audit.probes.tokenizer.pool import BASE_TEXT, CANDIDATES
 
     statuses = [s for s in catalog_status() if s.entry.name not in exclude]
@@ -117,8 +126,8 @@ def build_design(*, budget: int = 800, probes: int = 2, exclude: tuple[str, ...]
             chat_overhead=overhead, base_count=tokenizers[head].count(BASE_TEXT),
             expected={pid: p.expected[head] for pid, p in zip(probe_ids, designed)}))
     return Design(
-        catalog_sha256=file_sha256(catalog_path()), created=dt.date.today(), budget_chars=budget,
-        base_text=BASE_TEXT, separator=SEPARATOR,
+        version=2, catalog_sha256=file_sha256(catalog_path()), created=dt.date.today(), budget_chars=budget,
+        base_text=BASE_TEXT, separator=SEPARATOR, layout=LAYOUT,
         probes=[DesignProbe(id=pid, text=p.text, gap=p.gap, closest=list(p.closest or ()))
                 for pid, p in zip(probe_ids, designed)],
         classes=out_classes,

@@ -5,8 +5,13 @@ Everything here is a pure function of the tokenizers it is given, so the same ca
 design. The design is computed once (`audit tokenizers design`) and shipped as JSON; evaluating a run
 then needs only numbers, no tokenizer.
 
-The delta a server shows for a probe P is `count(base + "\n" + P) - count(base)` (the template and any
-hidden prompt cancel); that, not count(P), is what each class expects, so joins are accounted for.
+The delta a server shows for a probe P is `count(base + "\n" + P + "\n" + base) - count(base)` (the
+template and any hidden prompt cancel); that, not count(P), is what each class expects, so joins are
+accounted for. The probe message begins *and ends* with the base text, so whatever the template puts
+on either side of a message meets the same text in both calls: with llama-server's default ChatML
+template on a vocabulary without its `<|im_end|>` token, "OK." + "<|im_end|>" merge into one
+punctuation pre-token in the base message, and a message ending in the probe's letters did not
+(every such vocabulary read 1 token off). Designs before this layout (version 1) end with the probe.
 """
 
 from __future__ import annotations
@@ -17,16 +22,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SEPARATOR", "probe_delta", "equivalence_classes", "greedy_segments", "min_gap", "DesignedProbe",
-           "design_probes"]
+__all__ = ["SEPARATOR", "LAYOUT", "probe_message", "probe_delta", "equivalence_classes", "greedy_segments",
+           "min_gap", "DesignedProbe", "design_probes"]
 
 SEPARATOR = "\n"
+LAYOUT = "base+probe+base"  # the probe message of designs from version 2 on ("base+probe" before)
 Counter = Callable[[str], int]
 
 
+def probe_message(base: str, probe: str, layout: str = LAYOUT, separator: str = SEPARATOR) -> str:
+    """The message a probe is sent in: the base text, the probe, and (from version 2) the base again."""
+    return base + separator + probe + (separator + base if layout == LAYOUT else "")
+
+
 def probe_delta(count: Counter, base: str, probe: str) -> int:
-    """Tokens a probe adds when appended to the base message after SEPARATOR."""
-    return count(base + SEPARATOR + probe) - count(base)
+    """Tokens a probe's message counts beyond the base message."""
+    return count(probe_message(base, probe)) - count(base)
 
 
 def equivalence_classes(profiles: Mapping[str, Sequence[int]]) -> list[list[str]]:
@@ -79,7 +90,7 @@ def greedy_segments(counters: Sequence[Counter], base: str, pool: Sequence[str],
         for i, segment in enumerate(pool):
             if i in skipped or i in chosen or used + len(segment) + 1 > budget:
                 continue
-            full = base + SEPARATOR + text_of(chosen + [i])
+            full = probe_message(base, text_of(chosen + [i]))
             totals = np.array([count(full) - b for count, b in zip(counters, base_counts)], dtype=np.int64)
             key = _score(totals, cap)
             if best_key is None or key > best_key:

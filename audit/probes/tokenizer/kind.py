@@ -1,9 +1,10 @@
 """The tokenizer probe kind: which tokenizer the API really counts with, what it adds unseen, and
 whether its completion counts are honest.
 
-Calls: `base` (a bare message) and `probe-1` (the same message, a newline and the designed probe text)
-are planned together, so date-stamped templates cancel; `probe-2` only when the first delta leaves a
-near tie. delta = prompt_tokens(probe) - prompt_tokens(base) is compared with the shipped design
+Calls: `base` (a bare message) and `probe-1`, `probe-2` (the base text, a newline, a designed probe
+text, a newline and the base text again) are planned together, so date-stamped templates cancel;
+with `confirm: false` only `probe-1`, and `probe-2` when its delta leaves a near tie.
+delta = prompt_tokens(probe) - prompt_tokens(base) is compared with the shipped design
 (probes/tokenizer/_design.json), so evaluation needs no tokenizer and reruns identically offline;
 only the billing check loads the identified tokenizer to count the returned text.
 """
@@ -50,6 +51,9 @@ class TokenizerParams(Strict):
     design: str = Field(default="_design.json", description="design file under probes/tokenizer/ (or a path)")
     tolerance: int = Field(default=0, ge=0, description="tokens a delta may differ from a class's and still match")
     tie_margin: int = Field(default=2, ge=0, description="a second class this close asks for the second probe")
+    confirm: bool = Field(default=True, description=(
+        "send every designed probe with the first calls: a class must fit each one, so a vocabulary outside "
+        "the catalog that happens to count like a class on one probe reads unknown (one call more)"))
     count_with: Literal["auto", "chat", "count_tokens"] = Field(
         default="auto", description="auto: Anthropic's count_tokens endpoint for anthropic targets, else chat")
     max_tokens: int = Field(default=24, ge=1)
@@ -108,8 +112,7 @@ class TokenizerProbe(ProbeKind):
                            seed=p.seed if target.accepts("seed") else None)
 
     def _text(self, probe_id: str) -> str:
-        d = self.design
-        return d.base_text + d.separator + d.probe(probe_id).text
+        return self.design.message(probe_id)
 
     def _call(self, key: str, text: str, op: str, target: TargetContext) -> PlannedCall:
         request = self._request(text, op, target)
@@ -164,7 +167,8 @@ class TokenizerProbe(ProbeKind):
 
     def next_calls(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlannedCall]:
         op = self._op(target)
-        first = [("base", self.design.base_text), ("probe-1", self._text("probe-1"))]
+        probes = [p.id for p in self.design.probes] if self.params.confirm else ["probe-1"]
+        first = [("base", self.design.base_text), *((pid, self._text(pid)) for pid in probes)]
         if op == "count_tokens":
             first.append(("billing", self.design.base_text))
         missing = [self._call(key, text, "chat" if key == "billing" else op, target)

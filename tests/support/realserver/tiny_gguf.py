@@ -54,18 +54,20 @@ FAMILIES: dict[str, TinySpec] = {
     "llama-bpe": TinySpec("llama-bpe", "llama", "llama-3", _LLAMA3_TEMPLATE),
     "qwen2": TinySpec("qwen2", "qwen2", "chatml", _CHATML_TEMPLATE),
     "qwen35": TinySpec("qwen35", "qwen2", "chatml", _CHATML_TEMPLATE),
-    "deepseek-llm": TinySpec("deepseek-llm", "llama", "chatml", _CHATML_TEMPLATE),
-    "command-r": TinySpec("command-r", "llama", "chatml", _CHATML_TEMPLATE),
-    "gpt-2": TinySpec("gpt-2", "llama", "chatml", _CHATML_TEMPLATE),
+    **{vocab: TinySpec(vocab, "llama", "chatml", _CHATML_TEMPLATE)  # the llama architecture carries any vocab
+       for vocab in ("deepseek-llm", "deepseek-coder", "command-r", "gpt-2", "llama-spm", "phi-3", "gemma-4",
+                     "starcoder", "falcon", "gpt-neox", "mpt", "baichuan", "aquila")},
 }
 
 
 BUILDER_VERSION = 2  # part of the file name: a change in how models are built invalidates the cache
 
 
-def tiny_model_path(family: str, seed: int = 0, scale: float = 1.0, dim: int = 64, layers: int = 2) -> Path:
+def tiny_model_path(family: str, seed: int = 0, scale: float = 1.0, dim: int = 64, layers: int = 2,
+                    template: bool = True) -> Path:
     scale_tag = f"{scale:g}".replace(".", "p")
-    return models_dir() / f"tiny-{family}-d{dim}-l{layers}-x{scale_tag}-s{seed}-v{BUILDER_VERSION}.gguf"
+    bare = "" if template else "-notemplate"
+    return models_dir() / f"tiny-{family}-d{dim}-l{layers}-x{scale_tag}-s{seed}{bare}-v{BUILDER_VERSION}.gguf"
 
 
 @lru_cache(maxsize=4)
@@ -84,10 +86,13 @@ def _tokenizer_fields(source: Path, mtime_ns: int) -> tuple[tuple[str, object, o
     return tuple(fields)
 
 
-def _copy_tokenizer(source: Path, writer) -> tuple[int, bool]:
-    """Copy every tokenizer.* key; returns (vocab size, whether a chat template was present)."""
+def _copy_tokenizer(source: Path, writer, template: bool = True) -> tuple[int, bool]:
+    """Copy every tokenizer.* key (the chat template only when `template`); returns (vocab size,
+    whether a chat template was copied)."""
     n_vocab, has_template = 0, False
     for name, value, main_type, sub_type in _tokenizer_fields(source, source.stat().st_mtime_ns):
+        if name == "tokenizer.chat_template" and not template:
+            continue
         writer.add_key_value(name, value, main_type, sub_type=sub_type)
         if name == "tokenizer.ggml.tokens":
             n_vocab = len(value)
@@ -99,13 +104,17 @@ def _copy_tokenizer(source: Path, writer) -> tuple[int, bool]:
 
 def build_tiny_model(family: str = "llama-bpe", seed: int = 0, scale: float = 1.0, dim: int = 64,
                      layers: int = 2, heads: int = 4, kv_heads: int = 2, ff: int = 128,
-                     context: int = 4096, out: Path | None = None, force: bool = False) -> Path:
-    """Write a tiny GGUF model for `family` (cached: an existing file is reused unless `force`)."""
+                     context: int = 4096, out: Path | None = None, force: bool = False,
+                     template: bool = True) -> Path:
+    """Write a tiny GGUF model for `family` (cached: an existing file is reused unless `force`).
+
+    `template`: the vocab's own chat template, else our fallback for the family; False: none at
+    all, so the server applies its default template (llama-server: ChatML)."""
     import gguf
     import numpy as np
 
     spec = FAMILIES[family]
-    target = out or tiny_model_path(family, seed, scale, dim, layers)
+    target = out or tiny_model_path(family, seed, scale, dim, layers, template)
     if target.is_file() and not force:
         return target
     source = vocab_file(spec.vocab)
@@ -127,9 +136,9 @@ def build_tiny_model(family: str = "llama-bpe", seed: int = 0, scale: float = 1.
     writer.add_rope_freq_base(10000.0)
     writer.add_layer_norm_rms_eps(1e-5)
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    n_vocab, has_template = _copy_tokenizer(source, writer)
+    n_vocab, has_template = _copy_tokenizer(source, writer, template)
     writer.add_vocab_size(n_vocab)
-    if not has_template:
+    if template and not has_template:
         writer.add_chat_template(spec.fallback_template)
 
     rng = np.random.default_rng(seed)
@@ -175,9 +184,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--no-template", action="store_true", help="no chat template: the server's default applies")
     args = parser.parse_args(argv)
     print(build_tiny_model(args.family, seed=args.seed, scale=args.scale, dim=args.dim, layers=args.layers,
-                           force=args.force))
+                           force=args.force, template=not args.no_template))
 
 
 if __name__ == "__main__":
