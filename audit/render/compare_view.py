@@ -12,6 +12,7 @@ from statistics import mean
 
 from audit import __version__
 from audit.core.errors import InputError, Problem
+from audit.render.view import endpoint_host
 from audit.schema.result import AuditResult
 
 __all__ = ["CompareView", "build_compare_view", "heat_colour"]
@@ -106,6 +107,10 @@ class CompareView:
     column_means: list[HeatCell]
     overall_mean: HeatCell
     legend: list[tuple[str, str, str]] = field(default_factory=list)
+    # what a column is: a developer's model, or (a rubric scoring endpoints) a provider's endpoint
+    who_label: str = "Developer"
+    what_label: str = "Model"
+    noun: str = "developer"
 
 
 def heat_colour(percent: float | None) -> tuple[str, str]:
@@ -136,8 +141,17 @@ def _check_same_rubric(results: list[AuditResult]) -> None:
                                       f"{first.id} ({first.sha256[:12]}) like the others")])
 
 
+def _names(r: AuditResult) -> tuple[str, str]:
+    """(who, what) naming a result's column and row: vendor and model, or for an endpoint's result
+    the endpoint's host and the model it was asked for."""
+    t = r.target
+    if r.rubric.subject == "endpoint":
+        return endpoint_host(t.endpoint) or t.vendor, t.requested_model or t.model
+    return t.vendor, t.model
+
+
 def _ranked(results: list[AuditResult]) -> list[AuditResult]:
-    return sorted(results, key=lambda r: (-r.total, r.target.vendor.lower(), r.target.model.lower()))
+    return sorted(results, key=lambda r: (-r.total, *(n.lower() for n in _names(r)), r.target.endpoint or ""))
 
 
 def _ranking(results: list[AuditResult]) -> list[RankRow]:
@@ -146,7 +160,7 @@ def _ranking(results: list[AuditResult]) -> list[RankRow]:
     for position, r in enumerate(results, start=1):
         if r.total != previous:
             rank, previous = position, r.total
-        rows.append(RankRow(rank, r.target.vendor, r.target.model, r.total, r.max_total, r.percent,
+        rows.append(RankRow(rank, *_names(r), r.total, r.max_total, r.percent,
                             r.coverage, r.grade,
                             [DomainScore(d.points, d.max_points, _pct(d.points, d.max_points)) for d in r.domains],
                             round(100.0 * r.total / top, 1) if top else 0.0,
@@ -165,7 +179,7 @@ def _blocks(results: list[AuditResult]) -> list[DomainBlock]:
                     ind = r.domains[d_index].criteria[c_index].indicators[i_index]
                     points = "not assessed" if ind.points is None else f"{ind.points}/{ind.max_points}"
                     cells.append(Cell(ind.state, STATE_MARK[ind.state],
-                                      f"{r.target.vendor}: {indicator.title} — {points}"))
+                                      f"{_names(r)[0]}: {indicator.title} — {points}"))
                 rows.append(IndicatorRow(criterion.title if i_index == 0 else None, indicator.title, cells,
                                          sum(c.state == "awarded" for c in cells),
                                          sum(c.state != "not_assessed" for c in cells)))
@@ -211,14 +225,20 @@ def build_compare_view(results: list[AuditResult], generated_at: dt.datetime | N
     subdomains, column_means, overall = _subdomains(ranked)
     generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     footer = " · ".join(shared)
+    endpoints = rubric.subject == "endpoint"
+    models = {f"{r.target.vendor} {r.target.model}" for r in ranked}
+    title = (f"{rubric.title}: {len(ranked)} endpoints compared"
+             + (f" serving {next(iter(models))}" if len(models) == 1 else "") if endpoints
+             else f"{rubric.title}: {len(ranked)} models compared")
     return CompareView(
-        title=f"{rubric.title}: {len(ranked)} models compared", rubric_title=rubric.title, rubric_id=rubric.id,
+        title=title, rubric_title=rubric.title, rubric_id=rubric.id,
         rubric_version=rubric.version, credits=credits, footer=footer, generated=generated,
         tool=f"model-integrity-audit {__version__}",
-        columns=[Column(r.target.vendor, r.target.model) for r in ranked],
+        columns=[Column(*_names(r)) for r in ranked],
         domains=[(d.title, d.max_points) for d in ranked[0].domains],
         ranking=_ranking(ranked), show_coverage=any(r.coverage < 100 for r in ranked),
         show_grade=any(r.grade for r in ranked), blocks=_blocks(ranked), subdomains=subdomains,
         column_means=column_means, overall_mean=overall,
         legend=[("awarded", STATE_MARK["awarded"], "met"), ("partial", STATE_MARK["partial"], "partly met"),
-                ("missed", "", "not met"), ("not_assessed", STATE_MARK["not_assessed"], "not assessed")])
+                ("missed", "", "not met"), ("not_assessed", STATE_MARK["not_assessed"], "not assessed")],
+        **({"who_label": "Provider", "what_label": "Model requested", "noun": "endpoint"} if endpoints else {}))

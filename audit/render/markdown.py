@@ -34,16 +34,8 @@ def _bar(percent: float, width: int = 10) -> str:
 
 
 def _header(v: CardView) -> list[str]:
-    facts = [f"**Vendor:** {md_escape(v.vendor)}"]
-    if v.api_id:
-        facts.append(f"**API id:** {md_code(v.api_id)}")
-    if v.snapshot:
-        facts.append(f"**Snapshot:** {md_code(v.snapshot)}")
-    if v.release_date:
-        facts.append(f"**Released:** {md_escape(v.release_date)}")
-    facts.append(f"**Audited:** {md_escape(v.audit_date)}")
-    if v.assessor:
-        facts.append(f"**Assessor:** {md_escape(v.assessor)}")
+    facts = [f"**{md_escape(v.over_label)}:** {md_escape(v.over_title)}"]
+    facts += [f"**{md_escape(f.label)}:** {md_code(f.value) if f.mono else md_escape(f.value)}" for f in v.facts]
     score = f"**Total: {v.total} / {v.max_total}** ({v.percent})"
     if v.grade:
         score += f" · **Grade {md_escape(v.grade)}**"
@@ -52,7 +44,7 @@ def _header(v: CardView) -> list[str]:
     score += f" · Coverage {v.coverage_text}"
     if v.provisional:
         score += " · **provisional**"
-    lines = [f"# {md_escape(v.model)}", "", f"{md_escape(v.rubric_title)} report card "
+    lines = [f"# {md_escape(v.heading)}", "", f"{md_escape(v.rubric_title)} {md_escape(v.kicker.lower())} "
              f"(rubric {md_code(v.rubric_id)} v{md_escape(v.rubric_version)})", "", " · ".join(facts), "", score, ""]
     if v.provisional:
         lines += [f"> {md_escape(v.score_note)}", ""]

@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from audit.core.slug import slugify
 from audit.schema.disclosure import Source
@@ -27,7 +28,7 @@ from audit.schema.result import AuditResult, CriterionResult, DomainResult, Indi
 
 __all__ = ["CardView", "DomainView", "CriterionView", "IndicatorView", "Segment", "FindingView",
            "SourceView", "SourceRef", "Stamp", "build_view", "card_slug",
-           "format_value", "STATE_LABELS", "BASIS_LABELS", "OUTCOME_LABELS"]
+           "format_value", "endpoint_host", "STATE_LABELS", "BASIS_LABELS", "OUTCOME_LABELS"]
 
 STATE_LABELS = {"awarded": "Awarded", "partial": "Partial", "missed": "Missed", "not_assessed": "Not assessed"}
 BASIS_LABELS = {
@@ -185,6 +186,13 @@ class CardView:
     tool: str
     live_note: str = ""  # for a live audit: the probes run, their outcomes, the endpoint and run
     sections: list[Section] = field(default_factory=list)
+    # the masthead, by what the rubric scores (a model, or an endpoint serving one)
+    kicker: str = "Report card"
+    over_label: str = "Vendor"  # what the line above the heading names
+    over_title: str = ""        # the vendor; for an endpoint the model it serves
+    heading: str = ""           # the model; for an endpoint the base URL's host
+    facts: list[Stamp] = field(default_factory=list)  # the short facts under the heading
+    not_assessed_text: str = "they are not a finding of non-disclosure"
 
     @property
     def criteria(self) -> list[CriterionView]:
@@ -398,6 +406,11 @@ def _stamps(result: AuditResult) -> list[Stamp]:
 def _score_note(result: AuditResult, not_assessed: int) -> str:
     if result.coverage >= 100:
         return "Every indicator was assessed."
+    if result.rubric.subject == "endpoint":
+        return (f"Provisional: {_number(result.coverage)}% of the points could be assessed; "
+                f"{not_assessed} point{'s' if not_assessed != 1 else ''} the probes could not decide (each "
+                "indicator says why: a check its request profile or model does not allow, or a call not "
+                "answered) count as 0.")
     return (f"Provisional: {_number(result.coverage)}% of the points could be assessed; "
             f"{not_assessed} point{'s' if not_assessed != 1 else ''} not assessed count as 0 until evidence exists.")
 
@@ -414,6 +427,46 @@ def _live_note(result: AuditResult) -> str:
             f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}: {found}.")
 
 
+DIALECTS = {"openai": "OpenAI Chat Completions", "openai-responses": "OpenAI Responses",
+            "anthropic": "Anthropic Messages"}
+
+
+def endpoint_host(endpoint: str | None) -> str | None:
+    """The host (and port) of a recorded base URL: how a card and a comparison name a provider."""
+    if not endpoint:
+        return None
+    return urlsplit(endpoint).netloc or endpoint
+
+
+def _masthead(result: AuditResult, audit_date: str) -> dict[str, Any]:
+    """Kicker, heading lines and facts: a model's card names the model, an endpoint's the endpoint."""
+    t = result.target
+    if result.rubric.subject == "endpoint":
+        host = endpoint_host(t.endpoint)
+        facts = [("Endpoint", t.endpoint, True), ("Model requested", t.requested_model, True),
+                 ("API", DIALECTS.get(t.provider or "", t.provider), False), ("Developer", t.vendor, False),
+                 ("Developer's API id", t.api_id if t.api_id != t.requested_model else None, True),
+                 ("Audited", audit_date, False)]
+        return {"kicker": "Provider card", "over_label": "Model served", "over_title": _full_name(t.vendor, t.model),
+                "heading": host or "Endpoint not audited",
+                "facts": [Stamp(label, value, mono) for label, value, mono in facts if value],
+                "not_assessed_text": "they are not a finding against the endpoint"}
+    facts = [("API id", t.api_id, True), ("Snapshot", t.snapshot, True),
+             ("Released", format_date(t.release_date), False), ("Audited", audit_date, False),
+             ("Assessor", result.assessor, False)]
+    return {"over_title": t.vendor, "heading": t.model,
+            "facts": [Stamp(label, value, mono) for label, value, mono in facts if value]}
+
+
+def _title(result: AuditResult) -> str:
+    t = result.target
+    name = _full_name(t.vendor, t.model)
+    if result.rubric.subject == "endpoint":
+        host = endpoint_host(t.endpoint)
+        return f"{name}{f' at {host}' if host else ''} — {result.rubric.title} provider card"
+    return f"{name} — {result.rubric.title} report card"
+
+
 def _full_name(vendor: str, model: str) -> str:
     """"Vendor Model", without repeating a vendor the model's name already starts with."""
     return model if model.lower().startswith(vendor.lower()) else f"{vendor} {model}"
@@ -428,11 +481,12 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
     audit_day = result.assessed_on or result.generated_at.date()
     sections = [s if s.anchor else replace(s, anchor="section-" + _anchor_part(s.title)) for s in sections or []]
     presented_in = {probe_id: section for section in sections for probe_id in section.covers}
+    audit_date = format_date(audit_day) or ""
     return CardView(
-        title=f"{_full_name(t.vendor, t.model)} — {result.rubric.title} report card",
+        title=_title(result),
         vendor=t.vendor, model=t.model, api_id=t.api_id, snapshot=t.snapshot,
         release_date=format_date(t.release_date),
-        audit_date=format_date(audit_day) or "", assessor=result.assessor,
+        audit_date=audit_date, assessor=result.assessor,
         rubric_title=result.rubric.title, rubric_id=result.rubric.id, rubric_version=result.rubric.version,
         rubric_credit=result.rubric.credit,
         total=result.total, max_total=result.max_total, percent=f"{_number(result.percent)}%",
@@ -445,7 +499,7 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
         findings=[_finding_view(f, presented_in.get(f.probe_id)) for f in result.findings],
         sources=sources.sources, stamps=_stamps(result),
         generated=format_datetime(result.generated_at), tool=f"{result.tool.name} {result.tool.version}",
-        sections=sections)
+        sections=sections, **_masthead(result, audit_date))
 
 
 def _anchor_part(text: str) -> str:
@@ -462,12 +516,16 @@ def _file_part(text: str) -> str:
 
 
 def card_slug(result: AuditResult) -> str:
-    """File stem for a card: vendor-model, plus the rubric id when it is not the default rubric.
+    """File stem for a card: vendor-model, plus the rubric id when it is not the default rubric; an
+    endpoint's card starts with the endpoint's host, so the cards of several providers do not collide.
 
     ASCII only; a name with no ASCII letters (say, Chinese) becomes a short hash of itself.
     """
     vendor, model = _file_part(result.target.vendor), _file_part(result.target.model)
     parts = [model] if model.startswith(vendor + "-") else [vendor, model]
+    host = endpoint_host(result.target.endpoint) if result.rubric.subject == "endpoint" else None
+    if host:
+        parts.insert(0, _file_part(host))
     if result.rubric.id != DEFAULT_RUBRIC:
         parts.append(_file_part(result.rubric.id))
     return "-".join(parts)[:120].strip("-.")

@@ -206,7 +206,8 @@ def score_run(folder: RunFolder, spec: RunSpec, warn=lambda message: None) -> Au
     result = score_record(record.path, rubric_file, findings, generated_at=spec.created_at,
                           endpoint=spec.target.endpoint, evidence_sha256=evidence_sha256(folder.evidence),
                           run_id=spec.run_id)
-    return result.model_copy(update={"target": result.target.model_copy(update={"record": spec.record.path})})
+    return result.model_copy(update={"target": result.target.model_copy(update={
+        "record": spec.record.path, "provider": spec.target.provider, "requested_model": spec.target.model})})
 
 
 def findings_json(findings: list[Finding]) -> str:

@@ -74,6 +74,8 @@ class RubricStamp(Strict):
     title: str
     sha256: str
     credit: str | None = None
+    subject: Literal["model", "endpoint"] = Field(default="model", description=(
+        "what the rubric scores: a model, or an endpoint serving one (the card is then titled for the endpoint)"))
 
 
 class TargetInfo(Strict):
@@ -85,6 +87,8 @@ class TargetInfo(Strict):
     record: str | None = Field(default=None, description="the disclosure record's path, as given")
     record_sha256: str | None = None
     endpoint: str | None = None
+    provider: str | None = Field(default=None, description="the API dialect a live audit spoke (openai, anthropic, ...)")
+    requested_model: str | None = Field(default=None, description="the model id a live audit requested")
 
 
 class ToolStamp(Strict):

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from audit.schema.base import NonEmpty, Slug, Strict
 
-__all__ = ["Rubric", "Domain", "Criterion", "Indicator", "Level", "ProbeEvidence", "GradeBand"]
+__all__ = ["Rubric", "Subject", "Domain", "Criterion", "Indicator", "Level", "ProbeEvidence", "GradeBand"]
 
 
 class Level(Strict):
@@ -121,11 +121,18 @@ class GradeBand(Strict):
     label: str | None = None
 
 
+Subject = Literal["model", "endpoint"]
+
+
 class Rubric(Strict):
     id: Slug
     family: Slug | None = Field(default=None, description="the index the rubric belongs to (e.g. fmti); "
                                                           "records of one family can cross over to rubrics "
                                                           "naming its indicators")
+    subject: Subject = Field(default="model", description=(
+        "what the rubric scores: a model (its developer's disclosures and the API's behaviour), or an "
+        "endpoint serving a model (live probes only: every indicator probe-backed, no disclosure fallback; "
+        "the card is titled for the endpoint)"))
     version: NonEmpty
     title: NonEmpty
     description: str | None = None
@@ -164,6 +171,22 @@ class Rubric(Strict):
                 raise PydanticCustomError("duplicate_id", message.replace("{", "{{").replace("}", "}}"),
                                           {"path": path})
             seen[ident] = kind
+        return self
+
+    @model_validator(mode="after")
+    def _endpoint_rubric_is_probed(self) -> "Rubric":
+        if self.subject == "endpoint":
+            for a, d in enumerate(self.domains):
+                for b, c in enumerate(d.criteria):
+                    for n, i in enumerate(c.indicators):
+                        why = ("is scored from a disclosure" if i.probe is None else
+                               "has a disclosure_fallback" if i.probe.disclosure_fallback is not None else None)
+                        if why:
+                            path = ("domains", a, "criteria", b, "indicators", n, "evidence")
+                            message = (f"indicator {i.id!r} {why}; a rubric with subject endpoint is decided by "
+                                       "live probes only: give every indicator a probe check and no "
+                                       "disclosure_fallback")
+                            raise PydanticCustomError("endpoint_disclosure", message, {"path": path})
         return self
 
     def _all_ids(self):

@@ -9,7 +9,7 @@ from pathlib import Path
 from audit.scoring.rubrics import LoadedRubric, load_rubric
 from audit.scoring.provenance import record_source_check, with_source_checks
 from audit.scoring.records import LoadedRecord, check_record_fits, load_record
-from audit.schema.disclosure import IndicatorDisclosure
+from audit.schema.disclosure import Assessment, IndicatorDisclosure
 from audit.schema.finding import Finding
 from audit.schema.result import AuditResult, TargetInfo
 from audit.scoring.score import score
@@ -21,8 +21,12 @@ def assessments_for(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, Ind
     """The record's per-indicator assessments in the terms of `rubric`.
 
     A record written for the rubric is used as it is (after checking it fits). A record written
-    for another rubric is translated through a crosswalk where one exists.
+    for another rubric is translated through a crosswalk where one exists. A rubric that scores an
+    endpoint (`subject: endpoint`) is decided by live probes alone: any record serves, for the model
+    it names and the facts it declares, and none of its assessments is used.
     """
+    if rubric.rubric.subject == "endpoint":
+        return {}
     if loaded.record.rubric != rubric.rubric.id:
         from audit.scoring.crosswalk import translate  # only when needed
         return translate(loaded, rubric)
@@ -42,7 +46,9 @@ def score_loaded(loaded: LoadedRecord, rubric: LoadedRubric, findings: Iterable[
                  evidence_sha256: str | None = None, run_id: str | None = None) -> AuditResult:
     """Score an already loaded record against an already loaded rubric."""
     assessments = assessments_for(loaded, rubric)
-    a = loaded.record.assessment
+    # the record's assessment (its note, assessor and date) is about the model's disclosures: an
+    # endpoint's card is the probes' alone
+    a = loaded.record.assessment if rubric.rubric.subject == "model" else Assessment()
     result = score(rubric.rubric, rubric.sha256, assessments, findings, target=target_of(loaded, endpoint),
                    generated_at=generated_at, audit_note=a.audit_note, assessor=a.assessor,
                    assessed_on=a.date, evidence_sha256=evidence_sha256, run_id=run_id)

@@ -109,7 +109,8 @@ def score_indicator(indicator: Indicator, entry: IndicatorDisclosure | None,
     if probe.disclosure_fallback is not None and entry is not None:
         return _from_disclosure(indicator, entry, probe.disclosure_fallback,
                                 f"{no_probe} The disclosure alone earns at most {probe.disclosure_fallback}.")
-    return _not_assessed(indicator, no_probe + " Not assessed until it runs.", entry)
+    return _not_assessed(indicator, no_probe + (" Not assessed." if relevant else " Not assessed until it runs."),
+                         entry)
 
 
 def _not_assessed(indicator: Indicator, reason: str, entry: IndicatorDisclosure | None = None) -> IndicatorResult:
@@ -180,7 +181,7 @@ def score(rubric: Rubric, rubric_sha256: str, assessments: Mapping[str, Indicato
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
         target=target,
         rubric=RubricStamp(id=rubric.id, version=rubric.version, title=rubric.title,
-                           sha256=rubric_sha256, credit=rubric.credit),
+                           sha256=rubric_sha256, credit=rubric.credit, subject=rubric.subject),
         audit_note=audit_note, assessor=assessor, assessed_on=assessed_on,
         total=total, max_total=max_total, assessed_max=assessed_max, percent=percent,
         coverage=round(100.0 * assessed_max / max_total, 2),
