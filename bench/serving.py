@@ -18,7 +18,8 @@ until the probe asks for nothing more; its findings come from the recorded excha
 
     python bench/serving.py [--runs 50] [--honest-runs 150]
 
-Writes bench/results/serving.json and bench/results/serving.md.
+Writes bench/results/serving_cost.json and bench/results/serving_cost.md (bench/serving_detection.py writes
+bench/results/serving.md: detection over 60 runs per profile).
 """
 
 from __future__ import annotations
@@ -190,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
               "runs": args.runs, "honest_runs": args.honest_runs, "seconds": time.perf_counter() - started,
               "summary": summarise(runs)}  # the runs' findings are not kept: each run is repeatable by its seed
     RESULTS.mkdir(exist_ok=True)
-    write_text_atomic(RESULTS / "serving.json", json.dumps(report, indent=2) + "\n")
-    write_text_atomic(RESULTS / "serving.md", render_markdown(report))
-    print((RESULTS / "serving.md").read_text())
+    write_text_atomic(RESULTS / "serving_cost.json", json.dumps(report, indent=2) + "\n")
+    write_text_atomic(RESULTS / "serving_cost.md", render_markdown(report))
+    print((RESULTS / "serving_cost.md").read_text())
     return 0
 
 
