@@ -282,7 +282,22 @@ def markdown(table: list[dict], discovery: dict) -> str:
     lines = ["# audit verify: power, false alarms and price per mode (bench/verify.py)", "",
              "Measured over HTTP against real llama.cpp `llama-server` instances (one CPU thread each) and the "
              "LiteLLM proxy; each audit records a fresh reference baseline (new seeds) and verifies each target "
-             "against it at alpha = 0.05 (single audit). Intervals are Wilson 95%.", ""]
+             "against it at alpha = 0.05 (single audit). Intervals are Wilson 95%.", "",
+             "Read with care:", "",
+             "- The models are tiny random-weight models (GPT-2 vocabulary, 64 wide, 2 layers). Random weights "
+             "exaggerate quantization effects compared with trained models (no redundancy, no outlier structure "
+             "that quantizers are tuned for), so a Q8_0 or Q4_0 that is caught here may be much harder to catch "
+             "on a trained model; the weight scale changes how peaked the next-token distribution is (1.0: "
+             "peaked, 0.4: flatter), and the results differ between the scales as the tables show.",
+             "- llama-server on one thread answers a temperature-0 prompt the same way every time, so the "
+             "temperature-0 channel gives the same verdict in every repetition of a scenario; the repetitions "
+             "vary the seeds of the sampled channel and the permutation draws. The paired nulls (`null-f16`, "
+             "same seeds) are therefore easy; `null-f16-independent` (other seeds) and `mmd` (whose null p-values "
+             "spread because two llama-server instances with parallel slots are not bit-identical) exercise the "
+             "test's calibration. The false-alarm guarantee itself comes from the exact permutation test.",
+             "- MET's permutation p-value counts the shuffles at least as extreme without the observed one "
+             "(it can be 0), ours with it (never below 1/(P+1)); MET sees the answers as unicode code points cut "
+             "to 64 characters with the prompt index, ours as words.", ""]
     lines += ["## Power and false alarms", "",
               "| scale | mode | scenario | alarms (rate; 95% interval) | target | median p | calls | output tokens |",
               "|---:|---|---|---|---|---:|---:|---:|"]
