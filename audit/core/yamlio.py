@@ -268,7 +268,9 @@ def validate_model(model: type[BaseModel], data: Any, lines: LineMap, file: str)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = _data_path(data, tuple(err.get("ctx", {}).get("path") or err["loc"]))
+            ctx = err.get("ctx", {})
+            # a validator may name the whole path (`path`), or the field under its own location (`field`)
+            loc = _data_path(data, tuple(ctx.get("path") or err["loc"]) + ((ctx["field"],) if "field" in ctx else ()))
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key"

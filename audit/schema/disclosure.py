@@ -5,7 +5,11 @@ Per indicator the assessor records a status, the quote it rests on, its sources 
 - `partial`        part of it: `level` names the rubric's partial-credit level;
 - `not_disclosed`  nothing that meets any level: 0 points;
 - `third_party`    not published by the vendor, but observed by a third party: `level` names the
-                   level that observation earns (or omit it for 0 points).
+                   level that observation earns (or omit it for 0 points);
+- `not_assessed`   the assessor did not read a source that would decide this indicator: no points
+                   either way, it lowers the card's coverage (never a finding of non-disclosure).
+                   `note` must say what was not read; it takes no `level` and no `quote`.
+`not_disclosed` means the sources read were checked and say nothing that meets any level.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from audit.schema.base import NonEmpty, Slug, Strict
 
 __all__ = ["DisclosureRecord", "ModelIdentity", "Price", "DeclaredFacts", "IndicatorDisclosure",
            "Source", "Assessment", "STATUSES"]
 
-Status = Literal["disclosed", "partial", "not_disclosed", "third_party"]
-STATUSES: tuple[str, ...] = ("disclosed", "partial", "not_disclosed", "third_party")
+Status = Literal["disclosed", "partial", "not_disclosed", "third_party", "not_assessed"]
+STATUSES: tuple[str, ...] = ("disclosed", "partial", "not_disclosed", "third_party", "not_assessed")
 
 
 class Price(Strict):
@@ -97,6 +102,19 @@ class IndicatorDisclosure(Strict):
 
     @model_validator(mode="after")
     def _level_fits_status(self) -> "IndicatorDisclosure":
+        if self.status == "not_assessed":
+            # `field` in the context lets a YAML loader point at (or under) the entry's own field
+            if self.level or self.quote:
+                field = "level" if self.level else "quote"
+                raise PydanticCustomError(
+                    "not_assessed_evidence", f"status 'not_assessed' takes no `{field}`: nothing was read that "
+                    "decides the indicator (record what was read as `not_disclosed` or the level it meets)",
+                    {"field": field})
+            if not (self.note or "").strip():
+                raise PydanticCustomError(
+                    "not_assessed_note", "status 'not_assessed' needs a `note` saying which source that would "
+                    "decide this indicator was not read", {"field": "note"})
+            return self
         if self.status == "partial" and not self.level:
             raise ValueError("status 'partial' needs `level`: the rubric's partial-credit level it meets")
         if self.status in ("disclosed", "not_disclosed") and self.level:

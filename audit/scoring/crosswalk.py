@@ -8,7 +8,8 @@ counterparts (`fmti: [...]`, e.g. integrity-v1). Rule, per indicator of the targ
   crosswalk it is not assessed (even where a disclosure fallback exists: FMTI scored a different
   question, so its answer must not stand in for the probe);
 - no FMTI counterpart, or (for a record of another FMTI edition) a counterpart whose name that
-  edition does not have: no entry, so not assessed; this lowers the card's coverage;
+  edition does not have, or one the record marks `not_assessed`: no entry, so not assessed; this
+  lowers the card's coverage;
 - every counterpart scored 1 by FMTI: `disclosed` (full points);
 - some, not all, and the indicator has partial-credit levels: `partial` at the highest level whose
   share of the points does not exceed the share of counterparts met (at least the lowest level);
@@ -27,7 +28,7 @@ earns (disclosed 1; a partial or third-party level its points over the indicator
 all counterparts in full → `disclosed`; a share in between → `partial` at the highest level that
 fits (at least the lowest level, never the one a probe's `partial` outcome awards; an indicator
 without levels: `not_disclosed`); nothing → `not_disclosed`; no counterpart for the record's rubric, or one the record leaves
-unassessed → no entry (not assessed). Here a probe-backed target does get an entry: the source's
+unassessed (left out, or `not_assessed`: no deciding source read) → no entry (not assessed). Here a probe-backed target does get an entry: the source's
 answer is a disclosure, capped by the target's `disclosure_fallback` until a probe decides. A
 counterpart id the source rubric lacks is an error in the target rubric. Other rubric pairs have
 no crosswalk.
@@ -94,6 +95,11 @@ def _disclosure_levels(indicator: Indicator) -> list:
     return [lv for lv in indicator.levels if probe is None or lv.id != probe.on_partial]
 
 
+def _assessed(entry: IndicatorDisclosure | None) -> bool:
+    """Whether a counterpart was assessed: recorded, and not `not_assessed` (no deciding source read)."""
+    return entry is not None and entry.status != "not_assessed"
+
+
 def _mark(share: bool | float) -> str:
     return "✓" if share >= 1 else "✗" if share <= 0 else f"{share:.0%}"
 
@@ -156,18 +162,22 @@ def _translate_by_ids(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, I
     if unknown:
         raise InputError(unknown)
     out: dict[str, IndicatorDisclosure] = {}
+    recorded = False  # whether the record has an entry, of any status, for a counterpart
     for indicator in rubric.rubric.indicators():
         ids = indicator.crosswalk.get(record.rubric)
         if not ids:
             continue
+        recorded = recorded or any(ind_id in record.indicators for ind_id in ids)
         counterparts = {ind_id: source.rubric.indicator(ind_id) for ind_id in ids}
-        if any(ind_id not in record.indicators for ind_id in ids):
+        if not all(_assessed(record.indicators.get(ind_id)) for ind_id in ids):
             continue  # the record leaves a counterpart unassessed: so is this indicator
         entries = {ind_id: record.indicators[ind_id] for ind_id in ids}
         met = {ind_id: _share(counterparts[ind_id], entry) for ind_id, entry in entries.items()}
         out[indicator.id] = crosswalk_entry(indicator, met, entries, label, kind=f"{record.rubric} counterpart",
                                             verb="met")
-    if not out:
+    if not recorded:
+        # a record whose counterparts are all `not_assessed` scores, with nothing assessed; one that has
+        # no entry for any of them was written for something else
         raise _no_crosswalk(loaded, rubric, f": the record assesses none of the {record.rubric} indicators "
                                             "it names")
     return out
@@ -204,7 +214,7 @@ def translate(loaded: LoadedRecord, rubric: LoadedRubric) -> dict[str, Indicator
                                                          f"not in rubric {record.rubric}", None,
                                        f"{indicator.id}.fmti"))
             continue
-        if any(ind_id not in record.indicators for ind_id in ids.values()):
+        if not all(_assessed(record.indicators.get(ind_id)) for ind_id in ids.values()):
             continue  # the record leaves a counterpart unassessed: so is this indicator
         entries = {name: record.indicators[ind_id] for name, ind_id in ids.items()}
         met = {name: entry.status == "disclosed" for name, entry in entries.items()}

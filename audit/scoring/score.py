@@ -2,7 +2,8 @@
 
 Rules, per indicator:
 - disclosure evidence: `disclosed` earns the full points, `not_disclosed` none, `partial` and
-  `third_party` the points of the level they name (none without a level).
+  `third_party` the points of the level they name (none without a level); `not_assessed` (the
+  assessor read no source that would decide it) leaves the indicator not assessed.
 - probe evidence: the worst decisive finding for the indicator's check decides (`pass` full,
   `partial` the rubric's `on_partial` level, `fail` none). With no decisive finding the
   disclosure decides, capped at `disclosure_fallback`; without a fallback the indicator is
@@ -21,7 +22,10 @@ from audit.schema.result import (AuditResult, CriterionResult, DomainResult, Ind
                             TargetInfo, ToolStamp)
 from audit.schema.rubric import Criterion, Indicator, Rubric
 
-__all__ = ["score", "score_indicator", "disclosure_points"]
+__all__ = ["score", "score_indicator", "disclosure_points", "NOT_READ_REASON"]
+
+# the reason a record's `not_assessed` entry gives; its note says which source was not read
+NOT_READ_REASON = "Not assessed: the assessor did not read a source that would decide it."
 
 _OUTCOME_RANK = {"fail": 0, "partial": 1, "pass": 2}
 
@@ -30,7 +34,7 @@ def disclosure_points(indicator: Indicator, entry: IndicatorDisclosure) -> int:
     """Points a disclosure entry earns on its own."""
     if entry.status == "disclosed":
         return indicator.points
-    if entry.status == "not_disclosed" or entry.level is None:
+    if entry.status in ("not_disclosed", "not_assessed") or entry.level is None:
         return 0
     level = indicator.level(entry.level)
     return level.points if level else 0
@@ -81,6 +85,8 @@ def score_indicator(indicator: Indicator, entry: IndicatorDisclosure | None,
     if probe is None:
         if entry is None:
             return _not_assessed(indicator, "No disclosure assessment recorded.")
+        if entry.status == "not_assessed":
+            return _not_assessed(indicator, NOT_READ_REASON, entry)
         return _from_disclosure(indicator, entry, None)
 
     relevant = [f for f in findings if f.kind == probe.probe and f.check == probe.check]
@@ -106,6 +112,8 @@ def score_indicator(indicator: Indicator, entry: IndicatorDisclosure | None,
     inconclusive = "; ".join(f"{f.outcome}: {f.message}" for f in relevant)
     no_probe = (f"The {probe.probe} probe gave no decisive result ({inconclusive})." if relevant
                 else f"The {probe.probe} probe has not run.")
+    if entry is not None and entry.status == "not_assessed":
+        return _not_assessed(indicator, f"{no_probe} {NOT_READ_REASON}", entry)
     if probe.disclosure_fallback is not None and entry is not None:
         return _from_disclosure(indicator, entry, probe.disclosure_fallback,
                                 f"{no_probe} The disclosure alone earns at most {probe.disclosure_fallback}.")
