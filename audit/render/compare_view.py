@@ -12,6 +12,7 @@ from statistics import mean
 
 from audit import __version__
 from audit.core.errors import InputError, Problem
+from audit.render.coverage import LOW_COVERAGE, assessed_on, is_low_coverage
 from audit.render.view import endpoint_host
 from audit.schema.result import AuditResult
 
@@ -24,6 +25,7 @@ STATE_MARK = {"awarded": "●", "partial": "◐", "missed": "", "not_assessed": 
 class Column:
     vendor: str
     model: str
+    coverage: str = ""  # "assessed on 4% of points", under a low-coverage column's name
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class RankRow:
     domains: list[DomainScore]
     bar: float                     # width of the total bar, 0-100
     basis: str = ""                # "live audit, run R (date)" for a run's result; "" for a record
+    low_coverage: bool = False     # below audit/render/coverage.LOW_COVERAGE: the grade says so
+    assessed_on: str = ""          # "assessed on 37% of points"
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class CompareView:
     who_label: str = "Developer"
     what_label: str = "Model"
     noun: str = "developer"
+    coverage_note: str = ""  # under the ranking, when a grade rests on little of the rubric
 
 
 def heat_colour(percent: float | None) -> tuple[str, str]:
@@ -164,7 +169,8 @@ def _ranking(results: list[AuditResult]) -> list[RankRow]:
                             r.coverage, r.grade,
                             [DomainScore(d.points, d.max_points, _pct(d.points, d.max_points)) for d in r.domains],
                             round(100.0 * r.total / top, 1) if top else 0.0,
-                            f"live audit, run {r.run_id} ({r.generated_at.date().isoformat()})" if r.run_id else ""))
+                            f"live audit, run {r.run_id} ({r.generated_at.date().isoformat()})" if r.run_id else "",
+                            is_low_coverage(r.coverage), assessed_on(r.coverage)))
     return rows
 
 
@@ -234,9 +240,14 @@ def build_compare_view(results: list[AuditResult], generated_at: dt.datetime | N
         title=title, rubric_title=rubric.title, rubric_id=rubric.id,
         rubric_version=rubric.version, credits=credits, footer=footer, generated=generated,
         tool=f"model-integrity-audit {__version__}",
-        columns=[Column(*_names(r)) for r in ranked],
+        columns=[Column(*_names(r), assessed_on(r.coverage) if is_low_coverage(r.coverage) else "")
+                 for r in ranked],
         domains=[(d.title, d.max_points) for d in ranked[0].domains],
         ranking=_ranking(ranked), show_coverage=any(r.coverage < 100 for r in ranked),
+        coverage_note=(f"A grade marked \"assessed on N% of points\" rests on less than {LOW_COVERAGE:.0f}% of the "
+                       "rubric: the points not assessed count as 0 toward the total, so the total is a lower "
+                       "bound, not a finding that the rest is undisclosed."
+                       if any(is_low_coverage(r.coverage) for r in ranked) else ""),
         show_grade=any(r.grade for r in ranked), blocks=_blocks(ranked), subdomains=subdomains,
         column_means=column_means, overall_mean=overall,
         legend=[("awarded", STATE_MARK["awarded"], "met"), ("partial", STATE_MARK["partial"], "partly met"),

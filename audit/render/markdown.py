@@ -41,6 +41,8 @@ def _header(v: CardView) -> list[str]:
         score += f" · **Grade {md_escape(v.grade)}**"
         if v.grade_label:
             score += f" ({md_escape(v.grade_label)})"
+    if v.low_coverage:
+        score += f" **{md_escape(v.assessed_on)}**: {md_escape(v.assessed_part)}"
     score += f" · Coverage {v.coverage_text}"
     if v.provisional:
         score += " · **provisional**"

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from audit.schema.result import AuditResult
+from audit.render.coverage import assessed_on, assessed_part, is_low_coverage
 
 __all__ = ["result_table"]
 
@@ -25,6 +26,9 @@ def result_table(result: AuditResult) -> Group:
     head.append(f"Total {result.total} / {result.max_total}", style="bold")
     if result.grade:
         head.append(f"   Grade {result.grade}", style="bold")
+    if is_low_coverage(result.coverage):
+        head.append(f" {assessed_on(result.coverage)}", style="bold")
+        head.append(f" ({assessed_part(result.total, result.assessed_max)})")
     head.append(f"   Coverage {result.coverage:g}%")
     table = Table(show_lines=False, expand=False)
     table.add_column("Domain / criterion")

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audit.core.slug import slugify
+from audit.render.coverage import assessed_on, assessed_part, is_low_coverage
 from audit.schema.disclosure import Source
 from audit.schema.section import OUTCOME_LABELS, Section
 from audit.schema.finding import Finding
@@ -193,6 +194,10 @@ class CardView:
     heading: str = ""           # the model; for an endpoint the base URL's host
     facts: list[Stamp] = field(default_factory=list)  # the short facts under the heading
     not_assessed_text: str = "they are not a finding of non-disclosure"
+    # below audit/render/coverage.LOW_COVERAGE the grade is shown with the share of points it rests on
+    low_coverage: bool = False
+    assessed_on: str = ""    # "assessed on 37% of points"
+    assessed_part: str = ""  # "earned 4 of the 37 points assessed (11%)"
 
     @property
     def criteria(self) -> list[CriterionView]:
@@ -494,6 +499,8 @@ def build_view(result: AuditResult, sections: list[Section] | None = None) -> Ca
         tone=_grade_tone(result.grade, result.percent), coverage=result.coverage,
         coverage_text=f"{_number(result.coverage)}%", provisional=result.coverage < 100,
         not_assessed_points=not_assessed, score_note=_score_note(result, not_assessed),
+        low_coverage=is_low_coverage(result.coverage), assessed_on=assessed_on(result.coverage),
+        assessed_part=assessed_part(result.total, result.assessed_max),
         live_note=_live_note(result),
         audit_note=result.audit_note, domains=domains,
         findings=[_finding_view(f, presented_in.get(f.probe_id)) for f in result.findings],
