@@ -88,7 +88,8 @@ def test_every_quote_in_the_2026_records_cites_a_snapshot():
 
 def _expected_coverage(record_path: Path, source_rubric: str) -> float:
     rubric = load_rubric("eu-gpai-mdf").rubric
-    assessed = yaml.safe_load(record_path.read_text(encoding="utf-8"))["indicators"]
+    entries = yaml.safe_load(record_path.read_text(encoding="utf-8"))["indicators"]
+    assessed = {k for k, v in entries.items() if v["status"] != "not_assessed"}  # no deciding source read
     points = sum(i.points for i in rubric.indicators()
                  if i.crosswalk.get(source_rubric) and all(x in assessed for x in i.crosswalk[source_rubric]))
     return 100 * points / rubric.max_points
@@ -102,14 +103,16 @@ def test_integrity_records_score_under_the_form_with_the_coverage_of_their_count
     assert result.coverage == pytest.approx(_expected_coverage(path, "integrity-v1"), abs=0.01)
     rows = _indicators(result)
     assert rows["mdf-provider-name"].state == "not_assessed"  # no integrity-v1 counterpart
-    assert "Crosswalk from record under integrity-v1" in (rows["mdf-model-size"].note or "")
+    if rows["mdf-model-size"].state != "not_assessed":  # params-total assessed in the record
+        assert "Crosswalk from record under integrity-v1" in (rows["mdf-model-size"].note or "")
 
 
 def test_crosswalk_statuses_follow_the_counterparts():
     llama = _indicators(score_record(_record_path("meta/llama-4-maverick"), "eu-gpai-mdf"))
     assert (llama["mdf-model-size"].status, llama["mdf-model-size"].points) == ("disclosed", 3)  # params-total
     claude = _indicators(score_record(_record_path("anthropic/claude-opus-5.5"), "eu-gpai-mdf"))
-    assert (claude["mdf-model-size"].status, claude["mdf-model-size"].points) == ("not_disclosed", 0)
+    # params-total is not_assessed (Anthropic's system card was not read): so is the field
+    assert (claude["mdf-model-size"].state, claude["mdf-model-size"].points) == ("not_assessed", None)
     # Qwen: arch-configuration at headline-values (1 of 3) → design specs at values-only (1 of 3)
     qwen = _indicators(score_record(_record_path("qwen/qwen3-235b-a22b"), "eu-gpai-mdf"))
     assert (qwen["mdf-design-specs"].status, qwen["mdf-design-specs"].level) == ("partial", "values-only")
@@ -162,7 +165,9 @@ def test_comparison_picture_is_shipped_and_linked():
     assert "images/compare-2026.png" in content
 
 
-@pytest.mark.parametrize("name", RECORDS_2026)
+# Claude Opus 5.5: every form field its quoted entries (cutoff, price) could answer also needs a counterpart
+# it leaves not_assessed, so no quote crosses over
+@pytest.mark.parametrize("name", [n for n in RECORDS_2026 if n != "anthropic/claude-opus-5.5"])
 def test_a_crosswalked_quote_stays_verified_against_its_snapshot(name):
     rows = [i for i in _indicators(score_record(_record_path(name), "eu-gpai-mdf")).values() if i.quote]
     assert rows
