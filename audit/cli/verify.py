@@ -48,7 +48,8 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
            target: TargetFile = None, baselines: Baselines = None,
            probe: Annotated[str, typer.Option(help="The battery (a shipped probe id or a YAML file) for a live "
                                                    "reference; a stored one brings its own.")] = "drift-core",
-           mode: Annotated[str, typer.Option(help="auto (by the target's request profile), border (one-token "
+           mode: Annotated[str, typer.Option(help="auto (by the target's request profile), logprob (one token "
+                                                 "and its top-k log-probabilities at temperature 0), border (one-token "
                                                  "calls on nearly tied prompts found on the reference) or mmd "
                                                  "(the sampled battery --probe).")] = "auto",
            border_candidates: Annotated[Optional[Path], typer.Option(
@@ -58,6 +59,8 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
            border_share: Annotated[float, typer.Option(min=0.05, max=1.0, help=(
                "A border prompt's two most frequent first tokens take at least this share of its samples "
                "(lower it, with more samples, for flatter distributions)."))] = 0.6,
+           top_logprobs: Annotated[int, typer.Option(min=1, max=20, help=(
+               "Log-prob mode: most likely first tokens asked for per call."))] = 5,
            seeds: Annotated[str, typer.Option(help="shared: both endpoints get the same per-call seeds and the test "
                                                    "pairs them; independent: other seeds, unpaired test.")] = "shared",
            alpha: Annotated[Optional[float], typer.Option(min=0.0, max=1.0,
@@ -71,13 +74,13 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
     from audit.core.errors import InputError, Problem
     from audit.render.card import parse_formats
     from audit.runtime.target import load_target
-    from audit.runtime.verify_runner import BorderSettings, run_verify
+    from audit.runtime.verify_runner import BorderSettings, LogprobSettings, run_verify
 
     card_formats = parse_formats(formats)
     if seeds not in ("shared", "independent"):
         raise InputError([Problem("--seeds", f"unknown value {seeds!r}; choose shared or independent")])
-    if mode not in ("auto", "border", "mmd"):
-        raise InputError([Problem("--mode", f"unknown mode {mode!r}; choose auto, border or mmd")])
+    if mode not in ("auto", "logprob", "border", "mmd"):
+        raise InputError([Problem("--mode", f"unknown mode {mode!r}; choose auto, logprob, border or mmd")])
     if alpha is not None and not 0 < alpha < 1:
         raise InputError([Problem("--alpha", "must be between 0 and 1 (exclusive)")])
     ref = _reference(reference, reference_endpoint, reference_model, reference_provider, reference_api_key_env,
@@ -86,7 +89,8 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
                       concurrency=concurrency)
     border = BorderSettings(border_candidates, samples=border_samples, prompts=border_prompts, min_top_two=border_share)
     outcome = run_verify(record, tgt, ref, probe=probe, out=out, run_id=run_id, alpha=alpha, period=period,
-                         seeds=seeds, mode=mode, border=border, formats=card_formats)  # type: ignore[arg-type]
+                         seeds=seeds, mode=mode, border=border, logprob=LogprobSettings(top=top_logprobs),
+                         formats=card_formats)  # type: ignore[arg-type]
     from audit.probes.drift.values import BEHAVIOUR_CHECK
 
     behaviour = next(f for f in outcome.result.findings if f.check == BEHAVIOUR_CHECK)

@@ -82,6 +82,8 @@ class TargetContext:
         changes: dict[str, Any] = {name: None for name in ("temperature", "top_p", "seed")
                                    if getattr(request, name) is not None
                                    and not self.accepts(name, getattr(request, name))}
+        if request.logprobs and not self.accepts("logprobs"):
+            changes.update(logprobs=None, top_logprobs=None)
         if request.max_tokens is not None:
             changes["max_tokens"] = self.output_cap(request.max_tokens, headroom)
         return request.model_copy(update=changes) if changes else request

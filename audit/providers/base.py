@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import httpx2
 
-from audit.schema.evidence import ChatRequest, ToolCall
+from audit.schema.evidence import ChatRequest, TokenLogprob, ToolCall
 from audit.schema.request_profile import RequestRules
 from audit.schema.usage import Usage
 from audit.providers.errors import TransientError, Unsupported
@@ -39,6 +39,7 @@ class Answer:
     reasoning_text: str | None = None
     finish_reason: str | None = None
     tool_calls: tuple[ToolCall, ...] | None = None
+    logprobs: tuple[TokenLogprob, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Reply:
     reasoning_text: str | None = None
     finish_reason: str | None = None
     tool_calls: tuple[ToolCall, ...] | None = None
+    logprobs: tuple[TokenLogprob, ...] | None = None
 
 
 class ChatProvider(ABC):
@@ -137,7 +139,7 @@ class ChatProvider(ABC):
         answer = self.read(result.body, request, streamed)
         return Reply(result.status, result.body, answer.text, answer.served_model, answer.system_fingerprint,
                      answer.usage, result.attempts, result.started_at, result.elapsed_ms,
-                     answer.reasoning_text, answer.finish_reason, answer.tool_calls)
+                     answer.reasoning_text, answer.finish_reason, answer.tool_calls, answer.logprobs)
 
 
 def sse_json(data: str, what: str) -> dict[str, Any]:

@@ -15,6 +15,14 @@ The answer's `message.tool_calls[]` (`id`, `function.name`, `function.arguments`
 read into `ToolCall`s; streamed, the `delta.tool_calls[]` fragments are joined by their `index`
 (the first carries id and name, later ones pieces of the arguments text).
 
+Log-probabilities: `logprobs: true` with `top_logprobs` (0..20 most likely tokens per position); the
+answer's `choices[0].logprobs.content[]` holds `{token, logprob, bytes, top_logprobs: [{token, logprob,
+bytes}]}` per output token, streamed in each chunk's `choices[0].logprobs.content` (the Chat Completions
+reference: https://developers.openai.com/api/reference/python/resources/chat/subresources/completions/;
+llama-server returns the same shape since ggml-org/llama.cpp PR 10783, "pre-sampling" probabilities:
+https://github.com/ggml-org/llama.cpp/pull/10783). Models whose request profile has no logprobs
+(OpenAI's reasoning models away from effort none) are not sent them.
+
 A stream that stops before `data: [DONE]` is a transient failure whose body keeps the chunks that
 came (`{"stream": [...], "terminated": false}`), so the evidence shows how far it got.
 """
@@ -27,7 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from audit.schema.evidence import ChatRequest, ToolCall
+from audit.schema.evidence import ChatRequest, TokenLogprob, ToolCall, TopLogprob
 from audit.schema.usage import chat_usage
 from audit.providers.base import Answer, ChatProvider, WireCall, optional_fields, sse_json
 from audit.providers.errors import TransientError, Unsupported
@@ -50,7 +58,7 @@ class OpenAIChat(ChatProvider):
     def wire_call(self, request: ChatRequest) -> WireCall:
         if request.op != "chat":
             raise Unsupported(f"the openai provider has no {request.op!r} operation", attempts=0)
-        self.refused(request, ("temperature", "top_p", "seed"))
+        self.refused(request, ("temperature", "top_p", "seed", "logprobs"))
         body: dict[str, Any] = {"model": self.model,
                                 "messages": [m.model_dump() for m in request.messages]}
         body.update(optional_fields(request, ("temperature", "seed", "top_p")))
@@ -64,6 +72,10 @@ class OpenAIChat(ChatProvider):
                 else {"type": "function", "function": {"name": request.tool_choice}}
         if request.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = request.parallel_tool_calls
+        if request.logprobs:
+            body["logprobs"] = True
+            if request.top_logprobs is not None:
+                body["top_logprobs"] = request.top_logprobs
         if request.stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
@@ -80,7 +92,8 @@ class OpenAIChat(ChatProvider):
             finishes = [f for c in chunks for f in [_finish(c)] if f]
             return Answer(text, served, fingerprints[-1] if fingerprints else None,
                           chat_usage(usages[-1]) if usages else None, reasoning or None,
-                          finishes[-1] if finishes else None, _streamed_calls(chunks))
+                          finishes[-1] if finishes else None, _streamed_calls(chunks),
+                          _logprobs([entry for c in chunks for entry in _choice_logprobs(c)]))
         choices = body.get("choices")
         message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(
             choices[0], dict) else None
@@ -90,7 +103,7 @@ class OpenAIChat(ChatProvider):
         reasoning = message.get("reasoning_content")
         return Answer(message.get("content"), body.get("model"), body.get("system_fingerprint"), usage,
                       reasoning if isinstance(reasoning, str) and reasoning else None, _finish(body),
-                      _message_calls(message))
+                      _message_calls(message), _logprobs(_choice_logprobs(body)))
 
     async def read_stream(self, response: httpx2.Response) -> dict[str, Any]:
         chunks: list[dict[str, Any]] = []
@@ -108,6 +121,35 @@ def _finish(body: dict[str, Any]) -> str | None:
     choices = body.get("choices") or []
     reason = choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
     return reason if isinstance(reason, str) else None
+
+
+def _choice_logprobs(body: dict[str, Any]) -> list[Any]:
+    """`choices[0].logprobs.content` of a reply or a chunk ([] when absent or null)."""
+    choices = body.get("choices") or []
+    holder = choices[0].get("logprobs") if choices and isinstance(choices[0], dict) else None
+    content = holder.get("content") if isinstance(holder, dict) else None
+    return content if isinstance(content, list) else []
+
+
+def _logprobs(entries: list[Any]) -> tuple[TokenLogprob, ...] | None:
+    """The output tokens' log-probabilities; entries that are not {token, logprob} are skipped."""
+    def pair(item: Any) -> tuple[str, float] | None:
+        if not isinstance(item, dict) or not isinstance(item.get("token"), str):
+            return None
+        value = item.get("logprob")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
+        return item["token"], float(value)
+
+    out = []
+    for entry in entries:
+        head = pair(entry)
+        if head is None:
+            continue
+        tops = entry.get("top_logprobs") if isinstance(entry.get("top_logprobs"), list) else []
+        top = [TopLogprob(token=t, logprob=v) for t, v in filter(None, map(pair, tops))]
+        out.append(TokenLogprob(token=head[0], logprob=head[1], top=top))
+    return tuple(out) or None
 
 
 def _delta_text(chunk: dict[str, Any], field: str) -> str:

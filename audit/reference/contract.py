@@ -123,7 +123,7 @@ def check_request(contract: ApiContract, data: dict[str, Any], dialect: str) -> 
             continue
         if anthropic:
             raise _anthropic_error(f"{name} is deprecated for this model.")
-        default = _shown(rule.only if rule.only is not None else 1)
+        default = "false" if isinstance(value, bool) else _shown(rule.only if rule.only is not None else 1)
         raise _openai_error(f"Unsupported value: '{name}' does not support {_shown(value)} with this model. "
                             f"Only the default ({default}) value is supported.", name, "unsupported_value")
     return effort

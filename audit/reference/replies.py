@@ -9,6 +9,7 @@ its own seeded sequence.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from audit.reference.profile import Behaviour, Generation, Persona, Topic
 from audit.reference.tokenizer import CountingTokenizer
 
-__all__ = ["ChatInput", "Reply", "make_reply", "prompt_tokens", "seeded_rng", "detect_topic"]
+__all__ = ["ChatInput", "Reply", "make_reply", "prompt_tokens", "seeded_rng", "detect_topic", "token_logprobs"]
 
 
 @dataclass(frozen=True)
@@ -202,3 +203,31 @@ def make_reply(behaviour: Behaviour, tokenizer: CountingTokenizer, version: str,
     return Reply(text=text, finish_reason=finish,
                  prompt_tokens=prompt_tokens(behaviour, tokenizer, request.messages),
                  completion_tokens=completion, topic=topic)
+
+
+def token_logprobs(behaviour: Behaviour, tokenizer: CountingTokenizer, version: str, request: ChatInput, text: str,
+                   top: int) -> list[dict]:
+    """Chat Completions `logprobs.content` for `text`: per output token its log-probability and the
+    `top` most likely tokens at that position, in the documented shape ({token, logprob, bytes,
+    top_logprobs: [{token, logprob, bytes}]}).
+
+    The distribution at a position is the model's: a function of the version's settings (its salt), the
+    messages and the position, not of the seed; so one version gives the same numbers to every call of
+    a prompt, and another version other numbers. At temperature 0 the chosen token is the most likely.
+    """
+    out = []
+    for position, token_id in enumerate(tokenizer.encode(text)):
+        token = tokenizer.decode([token_id])
+        rng = seeded_rng("logprobs", version, behaviour.generation.salt, request.messages, position)
+        others = [w if position == 0 else " " + w for w in rng.sample(_WORDS, k=max(top, 1) + 1)]
+        others = [w for w in others if w != token][:max(top, 1)]
+        logits = sorted((rng.gauss(0.0, 1.5) for _ in range(len(others) + 1)), reverse=True)
+        rank = 0 if request.temperature == 0 else rng.randrange(len(logits))
+        tokens = others[:rank] + [token] + others[rank:]
+        tail = rng.uniform(0.05, 0.4)  # the mass of every token not listed
+        scale = math.log(sum(math.exp(v) for v in logits) / (1 - tail))
+        listed = [{"token": t, "logprob": round(v - scale, 6), "bytes": list(t.encode())}
+                  for t, v in zip(tokens, logits)]
+        chosen = listed[rank]
+        out.append({**chosen, "top_logprobs": listed[:top]})
+    return out

@@ -34,7 +34,7 @@ import dataclasses
 from audit.reference.contract import Rejection, check_request, reasoning_tokens
 from audit.reference.faults import FaultPlan, latency_seconds
 from audit.reference.profile import Behaviour, Profile, load_profile
-from audit.reference.replies import make_reply, prompt_tokens, seeded_rng
+from audit.reference.replies import make_reply, prompt_tokens, seeded_rng, token_logprobs
 from audit.reference.serving import ContextRefused, fit_context, recall_text, sampled, tool_calls
 from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
 from audit.reference.wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
@@ -357,6 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
         request = sampled(serving, request)
         reply = _reasoned_reply(behaviour, tokenizer, version, request, effort)
         reply = _served_reply(behaviour, tokenizer, version, request, options, reply)
+        if options.get("logprobs") and not reply.extra.get("tool_calls"):
+            reply = dataclasses.replace(reply, extra={**reply.extra, "logprobs": token_logprobs(
+                behaviour, tokenizer, version, request, reply.text, options["top_logprobs"])})
         served = request.model if behaviour.served_model == "echo" else behaviour.served_model
         record.served_model = served
         record.usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens}

@@ -86,11 +86,27 @@ def parse_openai(body: Any, nonce: int = 0) -> tuple[ChatInput, dict]:
     stream_options = body.get("stream_options") or {}
     options = {"stream": stream, "include_usage": bool(stream and stream_options.get("include_usage")),
                "tools": _tools(body.get("tools")), "tool_choice": body.get("tool_choice")}
+    options.update(_logprob_options(body))
     choice = options["tool_choice"]
     if choice is not None and choice not in ("auto", "none", "required") and not (
             isinstance(choice, dict) and isinstance((choice.get("function") or {}).get("name"), str)):
         raise BadRequest("'tool_choice' must be auto, none, required or {type: function, function: {name}}")
     return ChatInput(messages=tuple(messages), max_tokens=max_tokens, nonce=nonce, **common), options
+
+
+def _logprob_options(body: dict) -> dict:
+    """`logprobs` (boolean) and `top_logprobs` (0..20, only with logprobs true), as Chat Completions takes
+    them (https://developers.openai.com/api/reference/python/resources/chat/subresources/completions/)."""
+    logprobs = body.get("logprobs")
+    if logprobs is not None and not isinstance(logprobs, bool):
+        raise BadRequest("'logprobs' must be a boolean")
+    top = body.get("top_logprobs")
+    if top is not None:
+        if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= 20:
+            raise BadRequest("'top_logprobs' must be an integer from 0 to 20")
+        if not logprobs:
+            raise BadRequest("'top_logprobs' requires 'logprobs' to be true")
+    return {"logprobs": bool(logprobs), "top_logprobs": top or 0}
 
 
 def _tools(raw: Any) -> list[dict]:
@@ -193,7 +209,10 @@ def openai_body(reply: Reply, request_id: str, model: str, fingerprint: str | No
     return {
         "id": f"chatcmpl-{request_id}", "object": "chat.completion", "created": int(time.time()),
         "model": model, "system_fingerprint": fingerprint,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish_reason}],
+        "choices": [{"index": 0, "message": message,
+                     "logprobs": {"content": reply.extra["logprobs"], "refusal": None}
+                     if "logprobs" in reply.extra else None,
+                     "finish_reason": reply.finish_reason}],
         "usage": _openai_usage(reply),
     }
 

@@ -156,7 +156,8 @@ class Collector:
                           served_model=reply.served_model, system_fingerprint=reply.system_fingerprint,
                           usage=reply.usage.model_dump() if reply.usage is not None else None,
                           reasoning_text=reply.reasoning_text, finish_reason=reply.finish_reason,
-                          tool_calls=[c.model_dump() for c in reply.tool_calls] if reply.tool_calls else None)
+                          tool_calls=[c.model_dump() for c in reply.tool_calls] if reply.tool_calls else None,
+                          logprobs=[t.model_dump() for t in reply.logprobs] if reply.logprobs else None)
         except ProviderError as exc:
             record.update(status=exc.status, response=exc.body, error=exc.message, attempts=exc.attempts,
                           started_at=started, elapsed_ms=(time.perf_counter() - t0) * 1000)

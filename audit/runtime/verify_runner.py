@@ -28,8 +28,8 @@ import yaml
 from audit.core.atomic import write_text_atomic
 from audit.core.errors import InputError, Problem
 from audit.probes.base import ProbeDefinition
-from audit.probes.drift.border import (NoBorderPrompts, discovery_definition, load_candidates, monitoring_definition,
-                                       select_border)
+from audit.probes.drift.border import (LOGPROB_ID, NoBorderPrompts, discovery_definition, load_candidates,
+                                       logprob_definition, monitoring_definition, select_border)
 from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
 from audit.render.card import CARD_FORMATS
@@ -40,7 +40,7 @@ from audit.runtime.target import Target
 from audit.runtime.workflow import BaselineLink, PreparedRun, collect_live, finish, prepare
 from audit.schema.result import AuditResult
 
-__all__ = ["Reference", "VerifyLink", "VerifyOutcome", "BorderSettings", "run_verify", "reference_label", "mode_for",
+__all__ = ["Reference", "VerifyLink", "VerifyOutcome", "BorderSettings", "LogprobSettings", "run_verify", "reference_label", "mode_for",
            "discover_border"]
 
 Seeds = Literal["shared", "independent"]
@@ -142,21 +142,38 @@ def _recorded_requests(folder: Path) -> dict[str, dict[str, Any]]:
             if ex.request.op == "chat"}
 
 
-Mode = Literal["auto", "border", "mmd"]
+Mode = Literal["auto", "logprob", "border", "mmd"]
 
 
 def mode_for(target: Target) -> tuple[str, str]:
     """The cheapest statistics the target's request profile allows, and why.
 
+    logprob (one output token with its top-k log-probabilities) needs temperature 0 and logprobs;
     border (one output token per call) needs temperature 0; without it, mmd (the sampled battery).
-    A log-prob mode is not offered yet: the requests carry no logprobs field.
     """
     rules = target.rules()
     if rules is None:
-        return "border", "no request profile matches the model: temperature 0 assumed available"
+        return "border", "no request profile matches the model: temperature 0 assumed available, logprobs not"
+    if rules.accepts("temperature", 0) and rules.accepts("logprobs"):
+        return "logprob", f"request profile {rules.profile.id} accepts temperature 0 and logprobs"
     if rules.accepts("temperature", 0):
-        return "border", f"request profile {rules.profile.id} accepts temperature 0"
+        return "border", f"request profile {rules.profile.id} accepts temperature 0 but no logprobs"
     return "mmd", f"request profile {rules.profile.id} refuses temperature 0 at effort {rules.effort or '-'}"
+
+
+@dataclass(frozen=True)
+class LogprobSettings:
+    repeats: int = 2  # temperature-0 calls per prompt (at least 2: see logprob_definition)
+    top: int = 5  # most likely tokens per call
+
+
+def _require_logprobs(folder: Path, where: str) -> None:
+    """Refuse a log-prob comparison whose reference returned no log-probabilities (exit 2)."""
+    recorded = latest(EvidenceLog(RunFolder(folder).evidence).load()).values()
+    if not any(ex.ok and ex.logprobs and ex.logprobs[0].top for ex in recorded):
+        raise InputError([Problem(where, "the reference returned no log-probabilities (logprobs/top_logprobs "
+                                         "were asked for); its server does not offer them: use --mode border "
+                                         "or --mode mmd")])
 
 
 @dataclass(frozen=True)
@@ -193,11 +210,14 @@ def discover_border(record: Path, target: Target, folder: RunFolder, run_id: str
 
 def run_verify(record: Path, target: Target, reference: Reference, *, probe: str = "drift-core", out: Path,
                run_id: str | None, alpha: float | None, period: int = 1, seeds: Seeds = "shared",
-               mode: Mode = "auto", border: BorderSettings = BorderSettings(), rubric: str | None = None,
+               mode: Mode = "auto", border: BorderSettings = BorderSettings(),
+               logprob: LogprobSettings = LogprobSettings(), rubric: str | None = None,
                progress=None, formats: Sequence[str] = CARD_FORMATS) -> VerifyOutcome:
     """Sample the reference (unless stored) and the target with the same plan and seeds, and compare.
 
-    With a live reference `mode` picks the battery: mmd runs `probe`; border discovers nearly tied
+    With a live reference `mode` picks the battery: mmd runs `probe`; logprob asks the candidate prompts
+    for one token and its top-k log-probabilities at temperature 0 (refused, exit 2, when the reference
+    returns none); border discovers nearly tied
     prompts on the reference first (`OUT/runs/RUN_ID-discovery/`) and runs their one-token battery;
     auto chooses by the target's request profile (`mode_for`). A stored reference brings its battery.
     """
@@ -229,10 +249,15 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
                 if not auto:
                     raise
                 mode, why = "mmd", why + "; discovery found no nearly tied prompt, so the sampled battery"
+        if mode == "logprob":
+            plain, ref = pair(definitions=[logprob_definition(load_candidates(border.candidates),
+                                                              repeats=logprob.repeats, top=logprob.top)])
         if mode == "mmd":
             plain, ref = pair(probe_ids=[probe])
         states, _, _ = collect_live(ref, progress)
         _check_collected(states, sum(p.max_calls() for p in ref.probes))
+        if mode == "logprob":
+            _require_logprobs(ref.folder.root, reference.where)
         ref_dir, ref_spec, seed_root = ref.folder.root, ref.spec, None
         label = reference_label(ref.spec)
     else:
@@ -243,7 +268,8 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
         seed_root = ref_spec.run_id if shared else None
         _same_requests(ref_spec, _recorded_requests(ref_dir), plain, _planned(plain, seed_root), reference.where)
         label = reference_label(ref_spec, ref_dir)
-        mode = "border" if any(d.id == "border" for d in ref_spec.probes) else "mmd"
+        ids = {d.id for d in ref_spec.probes}
+        mode = "logprob" if LOGPROB_ID in ids else ("border" if "border" in ids else "mmd")
     link = VerifyLink(ref_dir, alpha, period, reference=label, date=date, seed_root=seed_root, paired=shared)
     run = prepare(record, target, rubric=rubric, probe_definitions=[d for d in ref_spec.probes if d.kind == "drift"],
                   run_id=run_id, out=out, fresh=True, baseline=link)

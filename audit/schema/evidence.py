@@ -15,7 +15,7 @@ from pydantic import Field
 from audit.schema.base import Strict
 from audit.schema.usage import Usage
 
-__all__ = ["Message", "ToolSpec", "ToolCall", "ChatRequest", "Exchange", "Operation"]
+__all__ = ["Message", "ToolSpec", "ToolCall", "TopLogprob", "TokenLogprob", "ChatRequest", "Exchange", "Operation"]
 
 Operation = Literal["chat", "count_tokens"]
 
@@ -41,6 +41,22 @@ class ToolCall(Strict):
     arguments: str = ""
 
 
+class TopLogprob(Strict):
+    """One of the most likely tokens at an output position, with its log-probability."""
+
+    token: str
+    logprob: float
+
+
+class TokenLogprob(Strict):
+    """One output token with its log-probability and the most likely tokens at its position
+    (Chat Completions `choices[].logprobs.content[]`)."""
+
+    token: str
+    logprob: float
+    top: list[TopLogprob] = Field(default_factory=list)
+
+
 class ChatRequest(Strict):
     """A provider-neutral request; each provider client turns it into its own wire format."""
 
@@ -58,6 +74,9 @@ class ChatRequest(Strict):
                                                                        "calls (None: the server's default)")
     reasoning_effort: str | None = Field(default=None, description="this call's reasoning effort instead of "
                                                                    "the target's")
+    logprobs: bool | None = Field(default=None, description="ask for the output tokens' log-probabilities")
+    top_logprobs: int | None = Field(default=None, ge=0, le=20, description="how many most likely tokens to "
+                                                                          "return per position (with logprobs)")
 
 
 class Exchange(Strict):
@@ -89,6 +108,9 @@ class Exchange(Strict):
                                                              "(the cap field's name), with the 400 it followed")
     tool_calls: list[ToolCall] | None = Field(default=None, description="function calls the answer made "
                                                                         "(streamed deltas assembled)")
+    logprobs: list[TokenLogprob] | None = Field(default=None, description="the output tokens' log-probabilities "
+                                                                          "with the top alternatives, when asked "
+                                                                          "and returned")
 
     @property
     def cut_by_cap(self) -> bool:

@@ -30,13 +30,14 @@ def test_verify_against_a_live_reference_same_then_differs(cli, tmp_path):
         ref_file.write_text(f"model: ref-model\nbase_url: {official.base_url}\n")
         target = ["--endpoint", provider.base_url, "--model", "ref-model"]
         same = cli("verify", RECORD, "--reference", str(ref_file), *target, "--probe", str(SMALL_BATTERY),
-                   "--out", str(out), "--run-id", "v-same", env=env)
+                   "--mode", "mmd", "--out", str(out), "--run-id", "v-same", env=env)
         assert same.returncode == 0, same.stdout + same.stderr
         assert "SAME" in same.stdout and "no difference from the reference detected" in same.stdout
 
         provider.set_version("b")
         differs = cli("verify", RECORD, "--reference-endpoint", official.base_url, "--reference-model", "ref-model",
-                      *target, "--probe", str(SMALL_BATTERY), "--out", str(out), "--run-id", "v-b", env=env)
+                      *target, "--probe", str(SMALL_BATTERY), "--mode", "mmd", "--out", str(out), "--run-id", "v-b",
+                      env=env)
     assert differs.returncode == 1, differs.stdout + differs.stderr
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     assert f"Compared with ref-model at {official_url}" in differs.stdout
@@ -115,13 +116,21 @@ def test_verify_input_errors(cli, tmp_path):
     assert seeds.returncode == 2 and "--seeds" in seeds.stdout + seeds.stderr
 
 
+def _claude_flags(official, provider, tmp_path):
+    """A Claude model through the Messages dialect: its request profile takes temperature 0, no logprobs."""
+    return ["--reference-endpoint", official.base_url, "--reference-model", "claude-haiku-4-5",
+            "--reference-provider", "anthropic", "--provider", "anthropic",
+            "--endpoint", provider.base_url, "--model", "claude-haiku-4-5", "--out", str(tmp_path / "out")]
+
+
 def test_border_mode_needs_nearly_tied_prompts_and_auto_falls_back(cli, tmp_path):
     """The reference endpoint's first words are spread evenly over many words: no border prompt exists.
-    --mode border says so (exit 2); auto falls back to the sampled battery and says why."""
+    --mode border says so (exit 2); auto falls back to the sampled battery and says why. (A Claude model
+    name through the Messages dialect: its request profile takes temperature 0 but has no logprobs, so
+    auto starts with border.)"""
     env = _env(tmp_path)
     with ReferenceServer("default") as official, ReferenceServer("default") as provider:
-        flags = ["--reference-endpoint", official.base_url, "--reference-model", "ref-model",
-                 "--endpoint", provider.base_url, "--model", "ref-model", "--out", str(tmp_path / "out")]
+        flags = _claude_flags(official, provider, tmp_path)
         border = cli("verify", RECORD, *flags, "--mode", "border", "--run-id", "v-border", env=env)
         assert border.returncode == 2, border.stdout + border.stderr
         assert "no candidate prompt had a nearly tied first token" in border.stdout + border.stderr
@@ -131,3 +140,81 @@ def test_border_mode_needs_nearly_tied_prompts_and_auto_falls_back(cli, tmp_path
     assert report["mode"] == "mmd" and "found no nearly tied prompt" in report["mode_reason"]
     chosen = json.loads((tmp_path / "out" / "runs" / "v-auto-discovery" / "border.json").read_text())
     assert chosen["chosen"] == [] and chosen["candidates"] == 48
+
+
+def test_logprob_mode_over_http_same_then_differs(cli, tmp_path):
+    """auto picks the log-prob mode where the request profile offers temperature 0 and logprobs: one output
+    token per call with its top-5 log-probabilities, compared by the paired permutation test; the reference
+    endpoint's log-probabilities belong to its version, so the unchanged endpoint is the same and version b
+    differs, on the log-prob component."""
+    env = _env(tmp_path)
+    out = tmp_path / "out"
+    with ReferenceServer("default") as official, ReferenceServer("default") as provider:
+        flags = ["--reference-endpoint", official.base_url, "--reference-model", "ref-model",
+                 "--endpoint", provider.base_url, "--model", "ref-model", "--out", str(out)]
+        same = cli("verify", RECORD, *flags, "--run-id", "v-lp", env=env)
+        assert same.returncode == 0, same.stdout + same.stderr
+        provider.set_version("b")
+        differs = cli("verify", RECORD, *flags, "--run-id", "v-lp-b", env=env)
+    assert differs.returncode == 1, differs.stdout + differs.stderr
+    report = json.loads((out / "runs" / "v-lp-b" / "verify.json").read_text())
+    assert report["mode"] == "logprob" and "logprobs" in report["mode_reason"]
+    tests = {t["name"]: t for t in report["report"]["tests"]}
+    assert tests["logprob"]["p_value"] <= 0.05
+    assert report["report"]["current_output_tokens"] == report["report"]["current_calls"] == 96
+    same_report = json.loads((out / "runs" / "v-lp" / "verify.json").read_text())
+    assert {t["name"]: t for t in same_report["report"]["tests"]}["logprob"]["p_value"] == 1.0
+    rows = [json.loads(line) for line in (out / "runs" / "v-lp-b" / "evidence.jsonl").read_text().splitlines()]
+    assert all(r["wire_request"]["logprobs"] is True and r["wire_request"]["top_logprobs"] == 5 for r in rows)
+    assert all(len(r["logprobs"][0]["top"]) == 5 for r in rows)
+
+
+def test_logprob_mode_refused_where_the_reference_returns_none(cli, tmp_path):
+    """--mode logprob on a model whose request profile has no logprobs (Claude through the Messages
+    dialect): the calls go without them, no log-probabilities come back, and the verification stops
+    with exit 2 naming the modes that remain."""
+    env = _env(tmp_path)
+    with ReferenceServer("default") as official, ReferenceServer("default") as provider:
+        flags = _claude_flags(official, provider, tmp_path)
+        done = cli("verify", RECORD, *flags, "--mode", "logprob", "--run-id", "v-nolp", env=env)
+    text = done.stdout + done.stderr
+    assert done.returncode == 2, text
+    assert "returned no log-probabilities" in text and "Traceback" not in text
+
+
+def test_auto_mode_follows_the_request_profile(tmp_path):
+    """logprob where temperature 0 and logprobs are offered; OpenAI's reasoning models take no logprobs
+    (GPT-5.4 only at effort none; GPT-5: none at all, and temperature only 1), so border or mmd there."""
+    from audit.runtime.target import load_target
+    from audit.runtime.verify_runner import mode_for
+
+    def mode(model, effort=None):
+        path = tmp_path / f"{model}-{effort}.yaml"
+        path.write_text(f"provider: openai\nmodel: {model}\nbase_url: http://127.0.0.1:9/v1\n"
+                        + (f"reasoning_effort: {effort}\n" if effort else ""))
+        return mode_for(load_target(path))[0]
+
+    assert mode("ref-model") == "logprob"
+    assert mode("gpt-5.4-mini", "none") == "logprob"
+    assert mode("gpt-5.4-mini", "low") == "mmd"
+    assert mode("gpt-5-mini") == "mmd"
+
+
+def test_reasoning_reference_refuses_logprobs_with_openai_body(tmp_path):
+    """The reference endpoint's GPT-5 stand-in answers logprobs with OpenAI's 400 body; GPT-5.4 takes them
+    at effort none and returns them in the documented shape."""
+    import httpx2
+
+    ask = {"messages": [{"role": "user", "content": "Name a colour"}], "logprobs": True, "top_logprobs": 2}
+    with ReferenceServer("gpt-5") as server:
+        refused = httpx2.post(server.base_url + "/chat/completions", json={"model": "gpt-5", **ask})
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "logprobs"
+    with ReferenceServer("gpt-5.4") as server:
+        done = httpx2.post(server.base_url + "/chat/completions",
+                           json={"model": "gpt-5.4", "max_completion_tokens": 3, **ask})
+        low = httpx2.post(server.base_url + "/chat/completions",
+                          json={"model": "gpt-5.4", "reasoning_effort": "low", **ask})
+    content = done.json()["choices"][0]["logprobs"]["content"]
+    assert content and all(set(t) == {"token", "logprob", "bytes", "top_logprobs"} and len(t["top_logprobs"]) == 2
+                           for t in content)
+    assert low.status_code == 400

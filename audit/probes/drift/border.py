@@ -36,9 +36,10 @@ from audit.probes.drift.samples import normalise_answer, split_key
 from audit.schema.evidence import Exchange
 
 __all__ = ["BorderChoice", "NoBorderPrompts", "candidates_file", "load_candidates", "discovery_definition", "select_border",
-           "monitoring_definition"]
+           "monitoring_definition", "logprob_definition", "LOGPROB_ID"]
 
 DISCOVERY_ID = "border-discovery"
+LOGPROB_ID = "logprob"
 
 
 class NoBorderPrompts(InputError):
@@ -149,3 +150,21 @@ def monitoring_definition(chosen: list[BorderChoice], *, probe_id: str = "border
     return ProbeDefinition(id=probe_id, kind="drift", parameters=params,
                            description=f"Border-input monitoring: {len(chosen)} nearly tied prompts, one output "
                                        "token per call")
+
+
+def logprob_definition(candidates: list[dict[str, str]], *, repeats: int = 2, top: int = 5, system: str | None = None,
+                       permutations: int = 1999) -> ProbeDefinition:
+    """The log-prob mode's battery: every candidate prompt `repeats` times at temperature 0 with one output
+    token and its `top` most likely first tokens with their log-probabilities (no discovery needed: the
+    log-probabilities show a shift of the next-token distribution whether or not the greedy token flips).
+
+    Two repeats at least: the paired test swaps labels within same-key pairs of a prompt, and with one
+    pair per prompt the per-prompt statistic would not move under the swap."""
+    prompts = [{"id": c["id"], "prompt": c["prompt"]} for c in candidates]
+    params: dict[str, Any] = {"permutations": permutations,
+                              "fixed": {"repeats": repeats, "max_tokens": 1, "top_logprobs": top, "prompts": prompts}}
+    if system:
+        params["system"] = system
+    return ProbeDefinition(id=LOGPROB_ID, kind="drift", parameters=params,
+                           description=f"Log-prob monitoring: {len(prompts)} prompts x {repeats} temperature-0 "
+                                       f"calls, one output token and its top {top} log-probabilities each")

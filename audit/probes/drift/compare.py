@@ -9,6 +9,14 @@ Five component tests share one set of within-prompt label shuffles (see permutat
     refusal          |mean shift| of the refusal rate
     overhead         mean |shift| of prompt tokens for identical requests (template, hidden prompt,
                      tokenizer)
+    logprob          (log-prob mode) MMD on temperature-0 calls with a kernel that is 1 where two calls'
+                     first-token top-k log-probabilities agree within `logprob_tolerance` nats (the same
+                     most likely token, every token both list within the tolerance), averaged over
+                     prompts: a shift of the next-token distribution too small to flip the greedy answer.
+                     Serving engines do not repeat log-probabilities exactly (llama-server: up to ~0.015
+                     nats between calls, by batching and its prompt cache, which also makes one side's
+                     repeats identical and so not exchangeable with the other's); the tolerance absorbs
+                     that noise, and the shuffles are exact when the noise stays within it.
 
 The verdict's p-value is their min-p combination, so one verdict's false-alarm rate is at most
 its level whichever component fires. Served model names and system fingerprints are compared
@@ -52,6 +60,7 @@ class DriftSettings:
     kernel_decay: float = 0.85
     paired: bool = False  # audit verify: calls of the same key (same seed) are pairs; shuffles swap within pairs
     mixture: bool = False  # audit verify: add the mixed-routing test (target calls unlike the reference's usual answer)
+    logprob_tolerance: float = 0.05  # nats within which two calls' log-probabilities count as the same
 
 
 @dataclass
@@ -106,6 +115,33 @@ def _gram(prompt: _Prompt, settings: DriftSettings) -> np.ndarray:
     return hamming_kernel([s.text for s in prompt.samples], settings.kernel_length, settings.kernel_decay)
 
 
+def logprob_distance(a: tuple[tuple[str, float], ...], b: tuple[tuple[str, float], ...]) -> float:
+    """How far two calls' first-token log-probabilities are apart: the largest difference over the tokens
+    both list (infinite when their most likely tokens differ). Tokens only one lists are left out: engine
+    noise reorders the tail of a top-k list without any change of the weights."""
+    if a[0][0] != b[0][0]:
+        return float("inf")
+    other = dict(b)
+    return max(abs(v - other[t]) for t, v in a if t in other)
+
+
+def logprob_gram(samples: Sequence[DriftSample], tolerance: float) -> np.ndarray | None:
+    """1 where two calls' log-probabilities agree within `tolerance`, else 0; None unless every sample
+    carries log-probabilities."""
+    if not samples or any(not s.top_logprobs for s in samples):
+        return None
+    tops = [s.top_logprobs or () for s in samples]
+    return np.array([[float(logprob_distance(x, y) <= tolerance) for y in tops] for x in tops])
+
+
+def _spread(samples: Sequence[DriftSample], current: np.ndarray) -> float:
+    """The largest log-prob distance between two baseline (reference) calls of one prompt: its engine noise."""
+    base = [s.top_logprobs for s, c in zip(samples, current) if not c and s.top_logprobs]
+    gaps = [logprob_distance(x, y) for i, x in enumerate(base) for y in base[i + 1:]]
+    finite = [g for g in gaps if g != float("inf")]
+    return max(finite) if finite else 0.0
+
+
 def _shift_bootstrap(values: list[np.ndarray]):
     def stat(draws):
         total = 0.0
@@ -148,6 +184,14 @@ def _component_tests(prompts: list[_Prompt], settings: DriftSettings, rng: np.ra
         extra[name] = {"prompts": chosen, "excess": excess}
 
     fixed = [p for p in prompts if p.mode == "fixed"]
+    grams = [(p, logprob_gram(p.samples, settings.logprob_tolerance)) for p in fixed]
+    grams = [(p, g) for p, g in grams if g is not None]
+    if grams:
+        per_prompt = np.array([mmd_rows(weights[p.prompt_id + "@" + p.mode], g) for p, g in grams])
+        stats["logprob"] = per_prompt.mean(axis=0)
+        extra["logprob"] = {"prompts": [p for p, _ in grams],
+                            "excess": per_prompt[:, 0] - per_prompt[:, 1:].mean(axis=1),
+                            "spread": max(_spread(p.samples, p.current) for p, _ in grams)}
     if settings.mixture and fixed:
         per_prompt = []
         for p in fixed:
@@ -183,14 +227,16 @@ def _effect(name: str, info: dict, stat: np.ndarray, settings: DriftSettings, rn
         ci = wilson(info["count"], info["current"])
         return (info["count"] / info["current"], "share of target calls whose temperature-0 answer differs "
                 "from the reference's usual one", ci.low, ci.high)
-    if name == "open_mmd":
+    if name in ("open_mmd", "logprob"):
         # The V-statistic is biased upwards by about its mean under shuffling; the effect is the
         # excess over that mean, per prompt, with a bootstrap over prompts for its interval.
         excess = info["excess"]
         picks = rng.integers(0, len(excess), size=(settings.bootstrap, len(excess)))
         low, high = np.quantile(excess[picks].mean(axis=1), [0.025, 0.975])
-        return float(excess.mean()), "squared MMD above its value under shuffling (0 = no change)", \
-            float(low), float(high)
+        label = "squared MMD above its value under shuffling (0 = no change)" if name == "open_mmd" else (
+            f"MMD of log-prob agreement (calls agree within {settings.logprob_tolerance:g} nats) above its value "
+            f"under shuffling; the reference's own repeats differed by up to {info['spread']:.3g}")
+        return float(excess.mean()), label, float(low), float(high)
     values = info["values"]
     signed = float(np.mean([v[c].mean() - v[~c].mean() for p, v in zip(prompts, values)
                             for c in [p.current]]))

@@ -28,7 +28,8 @@ def settings_for(probe: "ProbeKind", target: "TargetContext") -> DriftSettings:
                          permutations=max(p.permutations, permutations_for(level, 0)), seed=p.seed,
                          kernel_length=p.kernel_length, kernel_decay=p.kernel_decay,
                          paired=bool(target.extra.get("verify_paired", False)),
-                         mixture=bool(target.extra.get("verify_mixture", False)))
+                         mixture=bool(target.extra.get("verify_mixture", False)),
+                         logprob_tolerance=p.fixed.logprob_tolerance)
 
 
 def is_minor_drift(report: DriftReport, share: float) -> bool:

@@ -65,6 +65,11 @@ class OpenPrompt(Strict):
 class FixedSet(Strict):
     repeats: int = Field(default=2, ge=1, le=20)
     max_tokens: int = Field(default=16, ge=1, le=MAX_TOKENS_CAP)
+    top_logprobs: int | None = Field(default=None, ge=1, le=20, description=(
+        "ask each temperature-0 call for its tokens' log-probabilities with this many most likely tokens "
+        "(the log-prob mode; left out on targets whose request profile has no logprobs)"))
+    logprob_tolerance: float = Field(default=0.05, gt=0, le=5, description=(
+        "nats within which two calls' log-probabilities count as the same (engine noise; see compare.py)"))
     prompts: list[FixedPrompt] = Field(default_factory=list)
 
 
@@ -137,7 +142,8 @@ class DriftProbe(ProbeKind):
         calls = []
         fixed_ok = target is None or target.accepts("temperature", 0)
         for prompt in p.fixed.prompts if fixed_ok else []:
-            request = ChatRequest(messages=self._messages(prompt.prompt), temperature=0, max_tokens=p.fixed.max_tokens)
+            request = ChatRequest(messages=self._messages(prompt.prompt), temperature=0, max_tokens=p.fixed.max_tokens,
+                                  logprobs=True if p.fixed.top_logprobs else None, top_logprobs=p.fixed.top_logprobs)
             if target is not None:
                 request = target.fit(request)
             calls += [PlannedCall(make_key("fixed", prompt.id, r), request) for r in range(p.fixed.repeats)]

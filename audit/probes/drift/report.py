@@ -19,6 +19,7 @@ TEST_TITLES = {
     "refusal": "Refusal rate",
     "overhead": "Prompt-token overhead",
     "outliers": "Calls unlike the reference (mixed routing)",
+    "logprob": "First-token log-probabilities (top-k)",
 }
 
 

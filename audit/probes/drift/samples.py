@@ -35,6 +35,7 @@ class DriftSample:
     served_model: str | None
     fingerprint: str | None
     exchange_id: str
+    top_logprobs: tuple[tuple[str, float], ...] | None = None  # the first output token's most likely tokens
 
     @property
     def answer(self) -> str:
@@ -91,7 +92,14 @@ def sample_of(exchange: Exchange) -> DriftSample | None:
                        completion_tokens=exchange.usage.output_tokens if exchange.usage else None,
                        prompt_tokens=exchange.usage.input_tokens if exchange.usage else None,
                        served_model=exchange.served_model, fingerprint=exchange.system_fingerprint,
-                       exchange_id=exchange.id)
+                       exchange_id=exchange.id, top_logprobs=_first_top(exchange))
+
+
+def _first_top(exchange: Exchange) -> tuple[tuple[str, float], ...] | None:
+    """The first output token's most likely tokens and log-probabilities (None when none came back)."""
+    if not exchange.logprobs or not exchange.logprobs[0].top:
+        return None
+    return tuple((t.token, t.logprob) for t in exchange.logprobs[0].top)
 
 
 def samples_from(exchanges: Iterable[Exchange], probe_id: str | None = None) -> list[DriftSample]:
