@@ -23,16 +23,15 @@ from audit.core.errors import ContentNotFound, InputError, Problem
 from audit.history.store import data_home
 from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
-from audit.probes.drift.values import BEHAVIOUR_CHECK
 from audit.render.card import CARD_FORMATS
 from audit.runtime.run_folder import RunFolder, new_run_id
+from audit.runtime.verdicts import MIN_OK_SHARE, check_collected, require_verdict
 from audit.runtime.workflow import BaselineLink, collect_live, finish, prepare
 from audit.schema.result import AuditResult
 
 __all__ = ["default_baselines_dir", "resolve_baseline", "record_baseline", "run_drift", "DriftOutcome", "MIN_OK_SHARE"]
 
 BASELINES_ENV = "AUDIT_BASELINES_DIR"
-MIN_OK_SHARE = 0.5  # fewer successful calls than this share of the battery is an error, not a verdict
 
 
 def default_baselines_dir() -> Path:
@@ -50,18 +49,6 @@ def resolve_baseline(name_or_dir: str, baselines_dir: Path | None = None) -> Pat
         return named
     raise ContentNotFound(f"no baseline {name_or_dir!r} (neither a folder with run.json nor a name under "
                           f"{baselines_dir or default_baselines_dir()})")
-
-
-def _check_collected(states, planned: int) -> None:
-    """Refuse a verdict on a battery that mostly failed (or a probe that broke)."""
-    problems = [f"probe {s.probe.id}: {s.error}" for s in states if s.error]
-    ok = sum(1 for s in states for ex in s.done.values() if ex.ok)
-    if problems:
-        raise InputError([Problem("collect", p) for p in problems])
-    if planned and ok < MIN_OK_SHARE * planned:
-        failed = [ex.error for s in states for ex in s.done.values() if not ex.ok and ex.error]
-        hint = f" (e.g. {failed[0]})" if failed else ""
-        raise InputError([Problem("collect", f"only {ok} of {planned} calls succeeded{hint}; no verdict")])
 
 
 def record_baseline(record: Path, target, *, name: str | None, probe: str, baselines_dir: Path,
@@ -83,7 +70,7 @@ def record_baseline(record: Path, target, *, name: str | None, probe: str, basel
     try:
         planned = sum(p.max_calls() for p in prepared.probes)
         states, _, _ = collect_live(prepared, progress)
-        _check_collected(states, planned)
+        check_collected(states, planned)
         done = finish(staging, prepared.spec, history=history_db, record_as="baseline", baseline_name=name,
                       formats=formats)
         if final.exists():
@@ -104,14 +91,6 @@ class DriftOutcome:
     written: list[Path]
 
 
-def _require_verdict(result: AuditResult) -> None:
-    """A drift audit with no verdict is an error (exit 2), never 'stable'."""
-    report = report_of(result.findings)
-    if report is None or report.verdict == "inconclusive":
-        why = next((f.message for f in result.findings if f.check == BEHAVIOUR_CHECK), "no drift finding")
-        raise InputError([Problem("drift", f"no verdict: {why}")])
-
-
 def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: str | None, alpha: float | None,
               period: int, history_db: Path | None, progress=None,
               formats: Sequence[str] = CARD_FORMATS) -> DriftOutcome:
@@ -125,9 +104,9 @@ def run_drift(record: Path, target, *, baseline_dir: Path, out: Path, run_id: st
                        baseline=BaselineLink(baseline_dir, alpha, period))
     planned = sum(p.max_calls() for p in prepared.probes)
     states, _, _ = collect_live(prepared, progress)
-    _check_collected(states, planned)
+    check_collected(states, planned)
     done = finish(prepared.folder, prepared.spec, history=history_db, record_as="drift",
-                  baseline_name=baseline_dir.name, accept=_require_verdict, formats=formats)
+                  baseline_name=baseline_dir.name, accept=require_verdict, formats=formats)
     report = report_of(done.result.findings)
     written = done.written + [write_text_atomic(prepared.folder.root / "drift.json", json.dumps(
         {"baseline": str(baseline_dir), "alpha": report.alpha, "period": period, "history_id": done.history_id,

@@ -33,10 +33,10 @@ from audit.probes.drift.border import (LOGPROB_ID, NoBorderPrompts, discovery_de
 from audit.probes.drift.findings import report_of
 from audit.probes.drift.report import DriftReport
 from audit.render.card import CARD_FORMATS
-from audit.runtime.drift_runner import _check_collected, _require_verdict
 from audit.runtime.evidence import EvidenceLog, latest
 from audit.runtime.run_folder import RunFolder, RunSpec, new_run_id, target_context
 from audit.runtime.target import Target
+from audit.runtime.verdicts import check_collected, require_verdict
 from audit.runtime.workflow import BaselineLink, PreparedRun, collect_live, finish, prepare
 from audit.schema.result import AuditResult
 
@@ -194,7 +194,7 @@ def discover_border(record: Path, target: Target, folder: RunFolder, run_id: str
     run = prepare(record, target, rubric=rubric, probe_definitions=[discovery_definition(candidates, settings.samples)],
                   run_id=run_id, folder=folder, fresh=True)
     states, _, _ = collect_live(run, progress)
-    _check_collected(states, sum(p.max_calls() for p in run.probes))
+    check_collected(states, sum(p.max_calls() for p in run.probes))
     chosen = select_border(latest(EvidenceLog(folder.evidence).load()).values(), candidates, settings.prompts,
                            settings.min_top_two)
     rows = [c.as_dict() for c in chosen]
@@ -255,7 +255,7 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
         if mode == "mmd":
             plain, ref = pair(probe_ids=[probe])
         states, _, _ = collect_live(ref, progress)
-        _check_collected(states, sum(p.max_calls() for p in ref.probes))
+        check_collected(states, sum(p.max_calls() for p in ref.probes))
         if mode == "logprob":
             _require_logprobs(ref.folder.root, reference.where)
         ref_dir, ref_spec, seed_root = ref.folder.root, ref.spec, None
@@ -274,8 +274,8 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
     run = prepare(record, target, rubric=rubric, probe_definitions=[d for d in ref_spec.probes if d.kind == "drift"],
                   run_id=run_id, out=out, fresh=True, baseline=link)
     states, _, _ = collect_live(run, progress)
-    _check_collected(states, sum(p.max_calls() for p in run.probes))
-    done = finish(run.folder, run.spec, accept=_require_verdict, formats=formats)
+    check_collected(states, sum(p.max_calls() for p in run.probes))
+    done = finish(run.folder, run.spec, accept=require_verdict, formats=formats)
     report = report_of(done.result.findings)
     written = done.written + [write_text_atomic(run.folder.root / "verify.json", json.dumps(
         {"reference": label, "reference_folder": os.fspath(ref_dir), "date": date, "seeds": seeds, "mode": mode,
