@@ -104,11 +104,6 @@ class ChatProvider(ABC):
         head, _, leaf = field_name.partition(".")
         return {head: {leaf: effort}}
 
-    def no_tools(self, request: ChatRequest) -> None:
-        """Raise Unsupported (nothing sent) for a request with tools, in a dialect whose tool calls are not read."""
-        if request.tools or request.tool_choice:
-            raise Unsupported(f"not sent: the {self.name} dialect does not send tools yet", attempts=0)
-
     @staticmethod
     @abstractmethod
     def base_url(url: str) -> str:

@@ -37,6 +37,8 @@ from audit.reference.profile import Behaviour, Profile, load_profile
 from audit.reference.replies import make_reply, prompt_tokens, seeded_rng, token_logprobs
 from audit.reference.serving import ContextRefused, fit_context, recall_text, sampled, tool_calls
 from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
+from audit.reference.tool_wire import (anthropic_events_with_calls, anthropic_tools, anthropic_with_calls,
+                                       responses_events_with_calls, responses_tools, responses_with_calls)
 from audit.reference.wire import (BadRequest, anthropic_body, anthropic_error, anthropic_stream_events, openai_body,
                    openai_error, openai_stream_events, parse_anthropic, parse_openai, parse_responses,
                    responses_body, responses_stream_events, sse)
@@ -337,8 +339,10 @@ class _Handler(BaseHTTPRequestHandler):
                 request, options = parse_openai(data, nonce)
             elif path == RESPONSES_PATH:
                 request, options = parse_responses(data, nonce)
+                options.update(responses_tools(data))
             else:
                 request, options = parse_anthropic(data, nonce, for_count=path == COUNT_PATH)
+                options.update(anthropic_tools(data))
         except BadRequest as exc:
             return self._error(400, str(exc), anthropic)
         if ref.profile.strict_models and request.model not in ref.profile.models:
@@ -366,19 +370,22 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = f"{index:06d}{uuid.uuid4().hex[:12]}"
         if path == RESPONSES_PATH:
             if options["stream"]:
-                events = [sse(e) for e in responses_stream_events(reply, request_id, served)]
+                events = [sse(e) for e in responses_events_with_calls(
+                    responses_stream_events(reply, request_id, served), reply)]
                 return self._stream(events, fault, self._id_header(False, request_id))
-            return self._deliver(responses_body(reply, request_id, served), fault, self._id_header(False, request_id))
+            return self._deliver(responses_with_calls(responses_body(reply, request_id, served), reply), fault,
+                                 self._id_header(False, request_id))
         if options["stream"]:
             if anthropic:
-                events = [sse(data, name) for name, data in anthropic_stream_events(reply, request_id, served)]
+                events = [sse(data, name) for name, data in anthropic_events_with_calls(
+                    anthropic_stream_events(reply, request_id, served), reply)]
             else:
                 events = [sse(e) for e in openai_stream_events(reply, request_id, served,
                                                                behaviour.system_fingerprint,
                                                                options["include_usage"] and serving.stream_usage,
                                                                serving.stream_terminator)]
             return self._stream(events, fault, self._id_header(anthropic, request_id))
-        response = (anthropic_body(reply, request_id, served) if anthropic
+        response = (anthropic_with_calls(anthropic_body(reply, request_id, served), reply) if anthropic
                     else openai_body(reply, request_id, served, behaviour.system_fingerprint))
         self._deliver(response, fault, self._id_header(anthropic, request_id))
 

@@ -111,18 +111,25 @@ def _logprob_options(body: dict) -> dict:
 
 def _tools(raw: Any) -> list[dict]:
     """Chat Completions `tools`: [{type: function, function: {name, description?, parameters?}}]."""
+    return tool_list(raw, lambda tool: tool.get("function") if tool.get("type") == "function" else None,
+                     "parameters", "function.parameters", "{type: function, function: {name, parameters}}")
+
+
+def tool_list(raw: Any, unwrap: Any, schema_field: str, schema_where: str, shape: str) -> list[dict]:
+    """A request's `tools` as [{name, description, parameters}], whatever the dialect's shape: `unwrap(tool)`
+    gives the object holding name, description and the schema under `schema_field` (None: not that shape)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise BadRequest("'tools' must be a list")
     out = []
     for index, tool in enumerate(raw):
-        function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        function = unwrap(tool) if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
-            raise BadRequest(f"tools[{index}]: must be {{type: function, function: {{name, parameters}}}}")
-        parameters = function.get("parameters", {"type": "object", "properties": {}})
+            raise BadRequest(f"tools[{index}]: must be {shape}")
+        parameters = function.get(schema_field, {"type": "object", "properties": {}})
         if not isinstance(parameters, dict):
-            raise BadRequest(f"tools[{index}].function.parameters must be a JSON Schema object")
+            raise BadRequest(f"tools[{index}].{schema_where} must be a JSON Schema object")
         out.append({"name": function["name"], "description": function.get("description") or "",
                     "parameters": parameters})
     return out
@@ -262,7 +269,7 @@ def openai_stream_events(reply: Reply, request_id: str, model: str, fingerprint:
     return events
 
 
-_STOP_REASONS = {"stop": "end_turn", "length": "max_tokens"}
+_STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
 def anthropic_body(reply: Reply, request_id: str, model: str) -> dict:

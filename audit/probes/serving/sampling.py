@@ -69,12 +69,21 @@ def effort_pair(target: TargetContext) -> tuple[str, str] | None:
     return (efforts[0], efforts[-1]) if len(efforts) >= 2 else None
 
 
+# dialects whose request has no seed field: their providers do not send it (audit/providers/responses.py,
+# anthropic.py), so a seeded repeat there would test nothing
+SEEDLESS = {"openai-responses": "the Responses API takes no seed", "anthropic": "the Messages API takes no seed"}
+
+
+def _seeds(target: TargetContext) -> bool:
+    return target.provider not in SEEDLESS and target.accepts("seed")
+
+
 def sampling_calls(cap: CapParams, s: SamplingParams, target: TargetContext) -> list[PlannedCall]:
     calls: list[PlannedCall] = []
     if cap.enabled:
         for i in range(cap.calls):
             calls.append(PlannedCall(f"cap.{i}", ChatRequest(messages=_message(cap.prompt), max_tokens=cap.max_tokens,
-                                                             seed=i if target.accepts("seed") else None),
+                                                             seed=i if _seeds(target) else None),
                                      droppable=frozenset({"seed"})))
         calls.append(PlannedCall("cap.free", target.fit(ChatRequest(messages=_message(cap.prompt),
                                                                     max_tokens=cap.free_max_tokens))))
@@ -86,7 +95,7 @@ def sampling_calls(cap: CapParams, s: SamplingParams, target: TargetContext) -> 
                                                                          temperature=temperature,
                                                                          max_tokens=s.max_tokens)))
                       for i in range(s.repeats)]
-    if target.accepts("seed"):
+    if _seeds(target):
         temperature = 1.0 if target.accepts("temperature", 1.0) else None
         calls += [PlannedCall(f"seed.r{i}", target.fit(ChatRequest(messages=_message(s.prompt), temperature=temperature,
                                                                    seed=s.seed, max_tokens=s.max_tokens)))
@@ -190,6 +199,8 @@ def seed_verdict(s: SamplingParams, target: TargetContext, done: Mapping[str, Ex
     refs = [ex.id for ex in exchanges]
     if not s.enabled:
         return not_available("sampling checks switched off", values)
+    if target.provider in SEEDLESS:
+        return not_available(f"not checked: {SEEDLESS[target.provider]}", values)
     if not target.accepts("seed"):
         return not_available(f"not checked: {target.request.refusal('seed')}", values)
     if len(answered) < 2:
