@@ -69,6 +69,9 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
            out: Annotated[Path, typer.Option(help="Output folder; the run goes to OUT/runs/RUN_ID/.")] = Path("out"),
            run_id: Annotated[Optional[str], typer.Option(help="Run id (default: time and model).")] = None,
            concurrency: Annotated[Optional[int], typer.Option(min=1, help="Calls in flight at once.")] = None,
+           rubric: Annotated[Optional[str], typer.Option(help=(
+               "Rubric id or file for the card (the record's own by default); provider-v1 scores the comparison "
+               "in its reference-comparison criterion."))] = None,
            formats: Formats = None) -> None:
     """Compare an endpoint with a reference. Exit 0: no difference; 1: differs; 2: error (no verdict)."""
     from audit.core.errors import InputError, Problem
@@ -90,10 +93,10 @@ def verify(record: Annotated[Path, typer.Argument(help="The model's disclosure r
     border = BorderSettings(border_candidates, samples=border_samples, prompts=border_prompts, min_top_two=border_share)
     outcome = run_verify(record, tgt, ref, probe=probe, out=out, run_id=run_id, alpha=alpha, period=period,
                          seeds=seeds, mode=mode, border=border, logprob=LogprobSettings(top=top_logprobs),
-                         formats=card_formats)  # type: ignore[arg-type]
-    from audit.probes.drift.values import BEHAVIOUR_CHECK
+                         rubric=rubric, formats=card_formats)  # type: ignore[arg-type]
+    from audit.probes.drift.values import REFERENCE_CHECK
 
-    behaviour = next(f for f in outcome.result.findings if f.check == BEHAVIOUR_CHECK)
+    behaviour = next(f for f in outcome.result.findings if f.check == REFERENCE_CHECK)
     word = "DIFFERS" if outcome.report.verdict == "drift" else "SAME"
     console.print(f"{word}: {behaviour.message}", markup=False)
     console.print(f"mode: {outcome.mode}; {outcome.report.current_calls} calls, "

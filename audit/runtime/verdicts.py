@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from audit.core.errors import InputError, Problem
 from audit.probes.drift.findings import report_of
-from audit.probes.drift.values import BEHAVIOUR_CHECK
+from audit.probes.drift.values import REPORT_CHECKS
 from audit.schema.result import AuditResult
 
 __all__ = ["MIN_OK_SHARE", "check_collected", "require_verdict"]
@@ -33,5 +33,5 @@ def require_verdict(result: AuditResult) -> None:
     """A drift comparison with no verdict is an error (exit 2), never 'stable'."""
     report = report_of(result.findings)
     if report is None or report.verdict == "inconclusive":
-        why = next((f.message for f in result.findings if f.check == BEHAVIOUR_CHECK), "no drift finding")
+        why = next((f.message for f in result.findings if f.check in REPORT_CHECKS), "no drift finding")
         raise InputError([Problem("drift", f"no verdict: {why}")])

@@ -60,8 +60,12 @@ def test_provider_card_is_titled_for_the_endpoint(tmp_path):
     decided = {i["id"]: i["state"] for d in result["domains"] for c in d["criteria"] for i in c["indicators"]}
     assert {k: v for k, v in decided.items() if v != "awarded"} == {
         # decided only for a model the tokenizer catalog knows, and for a request profile with efforts
-        "no-substitution": "not_assessed", "reasoning-effort": "not_assessed", "reasoning-tokens": "not_assessed"}
-    assert result["grade"] == "A"
+        "no-substitution": "not_assessed", "reasoning-effort": "not_assessed", "reasoning-tokens": "not_assessed",
+        # decided only by audit verify (a comparison with a reference endpoint)
+        "reference-equal": "not_assessed"}
+    # without a verification its 10 points are not assessed (0, and lower coverage): an honest endpoint
+    # audited without audit verify tops out below A (90%)
+    assert result["grade"] == "B"
 
     [html] = (folder / "card").glob("*.html")
     [md] = (folder / "card").glob("*.md")

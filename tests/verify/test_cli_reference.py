@@ -218,3 +218,29 @@ def test_reasoning_reference_refuses_logprobs_with_openai_body(tmp_path):
     assert content and all(set(t) == {"token", "logprob", "bytes", "top_logprobs"} and len(t["top_logprobs"]) == 2
                            for t in content)
     assert low.status_code == 400
+
+
+def test_verify_finding_is_its_own_check_scored_by_provider_v1(tmp_path):
+    """A verification emits reference-match (not behaviour-stable, the drift audit's), which provider-v1's
+    reference-comparison criterion scores: 10 points when the endpoint matches its reference, 0 when not."""
+    from pathlib import Path
+
+    from audit.runtime.target import load_target
+    from audit.runtime.verify_runner import Reference, run_verify
+
+    def points(result):
+        [criterion] = [c for d in result.domains for c in d.criteria if c.id == "reference-comparison"]
+        return criterion.points
+
+    with ReferenceServer("default") as official, ReferenceServer("default") as provider:
+        reference = Reference(target=load_target(None, model="ref-model", base_url=official.base_url))
+        target = load_target(None, model="ref-model", base_url=provider.base_url)
+        same = run_verify(Path(RECORD), target, reference, out=tmp_path / "out", run_id="r-same", alpha=None,
+                          rubric="provider-v1", formats=("json",))
+        provider.set_version("b")
+        differs = run_verify(Path(RECORD), target, reference, out=tmp_path / "out", run_id="r-b", alpha=None,
+                             rubric="provider-v1", formats=("json",))
+    for outcome in (same, differs):
+        checks = {f.check for f in outcome.result.findings if f.kind == "drift"}
+        assert "reference-match" in checks and "behaviour-stable" not in checks
+    assert points(same.result) == 10 and points(differs.result) == 0

@@ -11,7 +11,7 @@ from audit.probes.drift.alarm import audit_level, permutations_for, rule_text
 from audit.probes.drift.compare import DriftSettings, compare
 from audit.probes.drift.report import TEST_TITLES, DriftReport
 from audit.probes.drift.samples import samples_from
-from audit.probes.drift.values import BEHAVIOUR_CHECK, FINGERPRINT_CHECK
+from audit.probes.drift.values import BEHAVIOUR_CHECK, FINGERPRINT_CHECK, REFERENCE_CHECK, REPORT_CHECKS
 
 if TYPE_CHECKING:
     from audit.probes.base import ProbeKind, TargetContext
@@ -97,9 +97,9 @@ def compared_with(target: "TargetContext") -> str | None:
 
 
 def report_of(findings: Sequence[Finding]) -> DriftReport | None:
-    """The drift report a behaviour-stable finding carries, if any."""
+    """The drift report a behaviour-stable (or, from audit verify, reference-match) finding carries, if any."""
     for finding in findings:
-        if finding.kind == "drift" and finding.check == BEHAVIOUR_CHECK and "verdict" in finding.values:
+        if finding.kind == "drift" and finding.check in REPORT_CHECKS and "verdict" in finding.values:
             return DriftReport.model_validate(finding.values)
     return None
 
@@ -109,9 +109,11 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     make = probe.finding
     base_samples = samples_from(baseline, probe.id)
     cur_samples = samples_from(current, probe.id)
+    reference = compared_with(target)
+    check = REFERENCE_CHECK if reference is not None else BEHAVIOUR_CHECK
     if not base_samples:
         note = f"The baseline holds no usable answers of probe {probe.id}."
-        return [make(BEHAVIOUR_CHECK, "not_available", note), make(FINGERPRINT_CHECK, "not_available", note)]
+        return [make(check, "not_available", note), make(FINGERPRINT_CHECK, "not_available", note)]
     report = compare(base_samples, cur_samples, settings_for(probe, target), probe.expected_answers())
     report = report.model_copy(update={
         "current_calls": len(current),
@@ -119,13 +121,12 @@ def drift_findings(probe: "ProbeKind", target: "TargetContext", baseline: Sequen
     ids = [s.exchange_id for s in cur_samples]
     values = report.model_dump(mode="json")
     if report.verdict == "inconclusive":
-        behaviour = make(BEHAVIOUR_CHECK, "not_available",
+        behaviour = make(check, "not_available",
                          "Too few answers in both runs for the same prompts to test for drift.", values, ids)
     else:
         share = probe.params.minor_drift_share
         outcome = "pass" if report.verdict == "stable" else ("partial" if is_minor_drift(report, share) else "fail")
-        behaviour = make(BEHAVIOUR_CHECK, outcome, _behaviour_message(report, share, compared_with(target)),
-                         values, ids)
+        behaviour = make(check, outcome, _behaviour_message(report, share, reference), values, ids)
     fp = report.fingerprint
     fp_values = fp.model_dump(mode="json")
     if not fp.observed:
