@@ -1,6 +1,7 @@
 """Benchmark `audit verify` over HTTP against real llama.cpp servers: power, false alarms and price per mode.
 
-    python bench/verify.py [--reps 20] [--scales 1.0,0.4] [--modes border,mmd,mmd-independent] [--reuse]
+    python bench/verify.py [--reps 20] [--scales 1.0,0.4] [--modes border,mmd,mmd-independent,logprob] [--reuse]
+                           [--name verify]   # results: bench/results/NAME.{md,json}
 
 Per weight scale, one tiny random-weight model (GPT-2 vocabulary, 64 wide, 2 layers, seed 11, F16) is
 the reference, served by llama.cpp's llama-server; the targets are a second F16 instance of it (the
@@ -18,6 +19,8 @@ for `mmd-independent`, other seeds (the unpaired test of `audit drift`). Modes:
     border-wide       the same with a wider discovery (30 samples per candidate, top two >= 30%)
     mmd               the shipped drift-core battery (240 calls, <= 40 output tokens each)
     mmd-independent   the same with independent seeds
+    logprob           the 48 border candidates x 2 temperature-0 calls, 1 output token and its top-5
+                      log-probabilities each (no discovery)
 
 Results are appended to <work>/results.jsonl as they come (rerun with --reuse to summarise or go on),
 then summarised into bench/results/verify.json and .md with Wilson 95% intervals. The recorded samples
@@ -46,6 +49,7 @@ from audit.probes.stats import wilson  # noqa: E402
 from audit.runtime.drift_runner import record_baseline  # noqa: E402
 from audit.runtime.run_folder import RunFolder  # noqa: E402
 from audit.runtime.target import Target  # noqa: E402
+from audit.probes.drift.border import load_candidates, logprob_definition  # noqa: E402
 from audit.runtime.verify_runner import BorderSettings, Reference, discover_border, run_verify  # noqa: E402
 
 RECORD = ROOT / "data" / "disclosures" / "allenai" / "olmo-2-7b.yaml"
@@ -178,12 +182,20 @@ def _battery(work: Path, scale: float, reference: Target, mode: str = "border") 
     return battery_file, info
 
 
+def _logprob_battery(work: Path) -> Path:
+    path = work / "logprob.yaml"
+    path.write_text(yaml.safe_dump(logprob_definition(load_candidates()).model_dump(mode="json"), sort_keys=False))
+    return path
+
+
 def _scale(args, work, scale, reference, targets, done, results_path) -> None:
     batteries = {mode: _battery(work, scale, reference, mode)[0] for mode in args.modes if mode in BORDER}
+    if "logprob" in args.modes:
+        batteries["logprob"] = _logprob_battery(work)
     tag = f"s{scale:g}".replace(".", "-")
     for rep in range(args.reps):
         for mode in args.modes:
-            probe = str(batteries[mode]) if mode in BORDER else "drift-core"
+            probe = str(batteries[mode]) if mode in batteries else "drift-core"
             name = f"{mode}-{tag}-r{rep}"
             wanted = [(sc, "shared" if mode != "mmd-independent" else "independent") for sc in SCENARIOS]
             if mode in BORDER:
@@ -270,8 +282,8 @@ def summarise(rows: dict[str, dict], args) -> None:
                                      "chosen": len(info["chosen"]), "calls": info["candidates"] * info["samples"],
                                      "seconds": info.get("seconds")}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "verify.json").write_text(json.dumps({"rows": table, "discovery": discovery}, indent=2) + "\n")
-    (RESULTS / "verify.md").write_text(markdown(table, discovery))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps({"rows": table, "discovery": discovery}, indent=2) + "\n")
+    (RESULTS / f"{args.name}.md").write_text(markdown(table, discovery))
     for row in table:
         print(f"s{row['scale']:g} {row['mode']:16} {row['scenario']:22} {row['alarms']:3}/{row['audits']:<3} "
               f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}] calls {row['calls']:.0f} tokens {row['output_tokens']:.0f} "
@@ -346,6 +358,7 @@ def main() -> None:
     parser.add_argument("--work", default=str(Path.home() / ".cache" / "model-integrity-audit" / "bench-verify"))
     parser.add_argument("--reuse", action="store_true", help="keep earlier results and go on from them")
     parser.add_argument("--summarise-only", action="store_true")
+    parser.add_argument("--name", default="verify", help="results file name under bench/results/ (NAME.md, NAME.json)")
     args = parser.parse_args()
     if args.summarise_only:
         summarise(load_results(Path(args.work) / "results.jsonl"), args)

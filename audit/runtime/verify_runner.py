@@ -270,7 +270,11 @@ def run_verify(record: Path, target: Target, reference: Reference, *, probe: str
         label = reference_label(ref_spec, ref_dir)
         ids = {d.id for d in ref_spec.probes}
         mode = "logprob" if LOGPROB_ID in ids else ("border" if "border" in ids else "mmd")
-    link = VerifyLink(ref_dir, alpha, period, reference=label, date=date, seed_root=seed_root, paired=shared)
+    # The log-prob battery asks each prompt twice: with two reference calls a prompt's usual answer is a tie
+    # as soon as one call moves under a shuffle, so the mixed-routing count has no power there (measured:
+    # 0/10 alarms at a 90/10 split) and the card would state a detectable share it does not have.
+    link = VerifyLink(ref_dir, alpha, period, reference=label, date=date, seed_root=seed_root, paired=shared,
+                      mixture=mode != "logprob")
     run = prepare(record, target, rubric=rubric, probe_definitions=[d for d in ref_spec.probes if d.kind == "drift"],
                   run_id=run_id, out=out, fresh=True, baseline=link)
     states, _, _ = collect_live(run, progress)
