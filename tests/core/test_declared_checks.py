@@ -3,6 +3,7 @@ them, and what a kind emits (checks and the types of their values) must be what 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -189,7 +190,10 @@ def test_drift_findings_are_declared_with_their_value_types(tmp_path):
         current = _collect(probe, server, plain, tmp_path, "current")
     compared = TargetContext(provider=plain.provider, model=plain.model, identity=plain.identity,
                              declared=plain.declared, extra={"drift_baseline": list(base.values()), "run_id": "c"})
-    findings = probe.evaluate(compared, current) + probe.evaluate(plain, current)
+    # audit verify: the same comparison against another endpoint's answers emits reference-match.
+    verified = dataclasses.replace(compared, extra={**compared.extra, "verify_reference": "ref-model at a reference",
+                                                                     "verify_date": "2026-12-02"})
+    findings = probe.evaluate(compared, current) + probe.evaluate(plain, current) + probe.evaluate(verified, current)
     assert {f.check for f in findings} == set(registry.declared_checks("drift"))
     assert any("verdict" in f.values for f in findings)
     assert_declared(findings)
