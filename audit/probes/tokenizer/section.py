@@ -11,14 +11,13 @@ only through their typed view (audit.probes.tokenizer.values); check order and t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from audit.probes.registry import check_title, declared_checks
-from audit.probes.section_rows import by_probe, check_row, exchange_ids
+from audit.probes.section_rows import Fact, FactsSection, by_probe, check_row, exchange_ids
 from audit.probes.tokenizer.values import (COMPLETION_BILLING, HIDDEN_OVERHEAD, PROMPT_BILLING, REASONING_TOKENS,
                                            SERVED_MODEL_SUBSTITUTION, TOKENIZER_MATCH, VOCAB_CONSISTENT, TokenizerView,
                                            tokenizer_view)
-from audit.schema.section import CheckRow, Section
+from audit.schema.section import Section
 from audit.schema.finding import Finding
 
 __all__ = ["TokenizerSection", "Fact", "tokenizer_sections"]
@@ -26,18 +25,7 @@ __all__ = ["TokenizerSection", "Fact", "tokenizer_sections"]
 KIND = "tokenizer"
 
 
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
-
-
-@dataclass
-class TokenizerSection:
-    summary: str
-    facts: list[Fact] = field(default_factory=list)
-    rows: list[CheckRow] = field(default_factory=list)
-    exchanges: list[str] = field(default_factory=list)
+TokenizerSection = FactsSection  # the section's view data (summary, facts, check rows, evidence ids)
 
 
 def _tokens(n: int) -> str:
