@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh --no-card
 # Real model servers (llama-cpp-python, llama.cpp's llama-server, a LiteLLM proxy; built once and
-# cached; llama.cpp is compiled once, about 15 minutes of a loaded 2-core machine): built here, and the tests marked `realserver`
+# cached; llama.cpp is compiled once: 5 minutes of an idle 2-core machine, 15 of a loaded one): built here, and the tests marked `realserver`
 # must then run. AUDIT_REAL_SERVERS=0 skips the build; those tests then skip unless already built.
 if [ "${AUDIT_REAL_SERVERS:-1}" != 0 ]; then
   scripts/setup-real-servers.sh --llama-server --litellm
