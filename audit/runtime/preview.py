@@ -29,6 +29,15 @@ def profile_line(rules: RequestRules | None) -> str:
     return f"request profile: {rules.profile.id} ({rules.profile.description}); cap field {rules.cap_field}{effort}"
 
 
+def _shown(field: str, value: object) -> object:
+    """A wire field as the plan prints it: tool lists by their names (the schemas would fill the screen)."""
+    if field == "tools" and isinstance(value, list):
+        # Chat: {"type": "function", "function": {"name": ...}}; Responses and Messages: {"name": ...}
+        names = [t.get("name") or (t.get("function") or {}).get("name") for t in value if isinstance(t, dict)]
+        return "[" + ", ".join(str(n) for n in names) + "]"
+    return value
+
+
 def preview_requests(provider: str, model: str, probes: list[ProbeKind], context: TargetContext
                      ) -> list[ProbeRequests]:
     """The distinct wire fields each probe's first round would send."""
@@ -47,7 +56,7 @@ def preview_requests(provider: str, model: str, probes: list[ProbeKind], context
             except ProviderError as exc:
                 shown = exc.message
             else:
-                shown = ", ".join(f"{k}={v}" for k, v in body.items() if k not in _CONTENT)
+                shown = ", ".join(f"{k}={_shown(k, v)}" for k, v in body.items() if k not in _CONTENT)
             if shown not in seen:
                 seen.append(shown)
         out.append(ProbeRequests(probe.id, seen))
