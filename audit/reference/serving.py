@@ -3,12 +3,18 @@ streams, each honest by default and each with the fault a real provider has been
 
 A profile's `serving:` section (see `Serving`) chooses them; pure functions, no I/O:
 
-- `fit_context`: a prompt (plus the requested cap) past `context_window` is refused with the API's own
-  error (OpenAI `context_length_exceeded`, as its 400 body reads in public issue threads, e.g.
-  github.com/crewAIInc/crewAI-examples/issues/121), or, as faults, cut silently: `middle_out` keeps the
-  head and tail of the longest message (what OpenRouter's middle-out transform does, openrouter.ai/docs/transforms),
-  `drop_start` its tail only. Usage then counts the prompt that was kept, so `prompt_tokens` is lower
-  than the prompt sent.
+- `fit_context`: a prompt past the window is refused with the API's own 400 body, or, as faults, cut
+  silently: `middle_out` keeps the head and tail of the longest message (what OpenRouter's middle-out
+  transform does, openrouter.ai/docs/transforms), `drop_start` its tail only. Usage then counts the prompt
+  that was kept, so `prompt_tokens` is lower than the prompt sent. The window is `context_window`, or the
+  model's own in `model_windows`; it holds either the prompt and the requested cap (OpenAI's classic
+  "maximum context length is N tokens. However, you requested ..." body, as public issue threads quote
+  it, e.g. github.com/crewAIInc/crewAI-examples/issues/121; Anthropic's "prompt is too long: N tokens > W
+  maximum" and "input length and `max_tokens` exceed context limit: P + C > W ...", as
+  github.com/anthropics/claude-code/issues/12186 and github.com/strands-agents/sdk-python/pull/1078 quote
+  them), or, with `reserved_output`, the prompt alone up to the window less the reserve (OpenAI GPT-5:
+  "Input tokens exceed the configured limit of 272000 tokens. Your messages resulted in N tokens. ...",
+  the body coder's aibridge fixture records and community.openai.com/t/1344734 quotes).
 - `sampled`: the request as the model samples it: `always_greedy` ignores temperature and seed,
   `always_sampled` samples at temperature 1 whatever was asked; `ignored_cap` drops the output cap.
 - `recall`: a request to list the codes in the prompt is answered with the codes the kept prompt holds.
@@ -25,7 +31,7 @@ import re
 import random
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from audit.schema.base import NonEmpty, Strict
 
@@ -33,7 +39,7 @@ from audit.schema.base import NonEmpty, Strict
 # because replies imports the profile, which imports this module's `Serving`.
 
 __all__ = ["Serving", "Recall", "ContextRefused", "fit_context", "sampled", "recall_text", "tool_calls",
-           "context_error"]
+           "context_error", "window_of"]
 
 
 class Recall(Strict):
@@ -47,6 +53,10 @@ class Recall(Strict):
 
 class Serving(Strict):
     context_window: int | None = Field(default=None, ge=16, description="prompt + cap tokens it takes; none: no limit")
+    model_windows: dict[NonEmpty, int] = Field(default_factory=dict, description="a model's own window, by model id")
+    reserved_output: int | None = Field(default=None, ge=1, description=(
+        "output tokens the window holds in reserve: a prompt may fill the window less these, and the cap "
+        "does not count (OpenAI GPT-5); none: the prompt and the requested cap share the window"))
     overflow: Literal["refuse", "middle_out", "drop_start"] = "refuse"
     recall: Recall = Field(default_factory=Recall)
     temperature: Literal["honoured", "always_greedy", "always_sampled"] = "honoured"
@@ -54,6 +64,14 @@ class Serving(Strict):
     tools: Literal["honest", "malformed_arguments", "wrong_name"] = "honest"
     stream_terminator: bool = Field(default=True, description="end a Chat stream with data: [DONE]")
     stream_usage: bool = Field(default=True, description="send the usage chunk stream_options.include_usage asks for")
+
+    @model_validator(mode="after")
+    def _reserve_fits(self) -> "Serving":
+        windows = [w for w in (self.context_window, *self.model_windows.values()) if w is not None]
+        if self.reserved_output is not None and any(w <= self.reserved_output for w in windows):
+            raise ValueError(f"reserved_output {self.reserved_output} leaves no room for a prompt in a "
+                             f"{min(windows)}-token window (set reserved_output: null for a shared window)")
+        return self
 
 
 class ContextRefused(Exception):
@@ -65,12 +83,20 @@ class ContextRefused(Exception):
         self.body = body
 
 
-def context_error(dialect: str, window: int, prompt: int, cap: int | None) -> dict[str, Any]:
-    """The 400 body each dialect sends for a prompt past the window."""
+def context_error(dialect: str, window: int, prompt: int, cap: int | None,
+                  reserved_output: int | None = None) -> dict[str, Any]:
+    """The 400 body each dialect sends for a prompt that does not fit the window."""
     if dialect == "anthropic":
-        return {"type": "error", "error": {"type": "invalid_request_error",
-                                           "message": f"prompt is too long: {prompt} tokens > {window} maximum"}}
-    if cap:
+        if prompt > window:
+            message = f"prompt is too long: {prompt} tokens > {window} maximum"
+        else:
+            message = (f"input length and `max_tokens` exceed context limit: {prompt} + {cap} > {window}, "
+                       "decrease input length or `max_tokens` and try again")
+        return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    if reserved_output is not None:
+        message = (f"Input tokens exceed the configured limit of {window - reserved_output} tokens. Your messages "
+                   f"resulted in {prompt} tokens. Please reduce the length of the messages.")
+    elif cap:
         message = (f"This model's maximum context length is {window} tokens. However, you requested "
                    f"{prompt + cap} tokens ({prompt} in the messages, {cap} in the completion). "
                    "Please reduce the length of the messages or completion.")
@@ -81,17 +107,28 @@ def context_error(dialect: str, window: int, prompt: int, cap: int | None) -> di
                       "code": "context_length_exceeded"}}
 
 
+def window_of(serving: Serving, model: str) -> int | None:
+    """The window `model` is served with (its own, else the profile's)."""
+    return serving.model_windows.get(model, serving.context_window)
+
+
 def fit_context(serving: Serving, tokenizer: Any, request: Any, prompt: int,
                 dialect: str) -> Any:
     """`request` as the window lets it through (`prompt` is its prompt token count): refused
     (ContextRefused), unchanged, or with its longest message cut to fit."""
-    window = serving.context_window
+    window = window_of(serving, request.model)
+    if window is None:
+        return request
+    reserve = serving.reserved_output
     cap = request.max_tokens or 0
-    if window is None or prompt + cap <= window:
+    # how far the request runs past what the window takes: the prompt past window - reserve, or prompt + cap
+    # past the window
+    over = prompt - (window - reserve) if reserve is not None else prompt + cap - window
+    if over <= 0:
         return request
     if serving.overflow == "refuse":
-        raise ContextRefused(context_error(dialect, window, prompt, request.max_tokens))
-    excess = prompt + cap - window + 8  # a few spare: a cut text may re-tokenize a little longer
+        raise ContextRefused(context_error(dialect, window, prompt, request.max_tokens, reserve))
+    excess = over + 8  # a few spare: a cut text may re-tokenize a little longer
     longest = max(range(len(request.messages)), key=lambda i: len(request.messages[i][1]))
     role, text = request.messages[longest]
     ids = tokenizer.encode(text)

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from audit.schema.base import NonEmpty, Strict
 
-__all__ = ["Source", "CapRule", "EffortRule", "SamplingRule", "FlagRule", "ReasoningRule", "RequestProfile",
+__all__ = ["Source", "CapRule", "EffortRule", "SamplingRule", "FlagRule", "ReasoningRule", "ContextRule", "RequestProfile",
            "RequestProfiles", "RequestRules", "SAMPLING_FIELDS"]
 
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
@@ -69,6 +69,18 @@ class ReasoningRule(Source):
     visible_field: str | None = Field(default=None, description="a message field carrying visible reasoning")
 
 
+class ContextRule(Source):
+    """How much of the context window a prompt may fill.
+
+    `window_less_cap`: the prompt plus the requested output cap must fit the window (the classic rule:
+    "This model's maximum context length is N tokens. However, you requested ..."). `window_less_max_output`:
+    the window holds the model's maximum output in reserve, so the prompt alone must fit the window less
+    the declared `max_output_tokens`, whatever cap is asked (OpenAI GPT-5: 400,000 - 128,000 = 272,000).
+    """
+
+    input_limit: Literal["window_less_cap", "window_less_max_output"] = "window_less_cap"
+
+
 class RequestProfile(Strict):
     id: NonEmpty
     description: NonEmpty
@@ -80,6 +92,8 @@ class RequestProfile(Strict):
     seed: FlagRule
     logprobs: FlagRule
     reasoning: ReasoningRule | None = None
+    context: ContextRule | None = Field(default=None, description="how a prompt must fit the window "
+                                                                  "(none: prompt plus cap within the window)")
 
 
 class RequestProfiles(Strict):

@@ -105,3 +105,10 @@ def test_serve_reference_bad_input_exits_2_with_one_line(cli, tmp_path):
     result = cli("serve-reference", "--profile", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: {bad}:2: models: Input should be a valid list"]
+
+
+def test_an_output_reserve_as_large_as_the_window_is_reported(tmp_path):
+    """A profile extending gpt-5.4 (128,000 held in reserve) with a small window must drop the reserve."""
+    (message,) = _problems(tmp_path, "extends: gpt-5.4\nid: x\nserving:\n  context_window: 8192\n")
+    assert str(tmp_path / "bad.yaml") in message and "serving" in message
+    assert "reserved_output 128000 leaves no room for a prompt in a 8192-token window" in message

@@ -11,7 +11,9 @@ back. Identical lines tokenize identically, so a prompt's own token count is lin
    recall them from long ones, and truncation is then judged by token counts alone.
 2. `ctx.accept`: a prompt whose own count plus the output cap is `accept_fraction` (95%) of the window must
    be answered, counted whole and (when recall works) recalled whole; `ctx.past`: a prompt just past the
-   window (by `past_margin_pct`, at least `past_margin_tokens`) must be refused with an error.
+   window (by `past_margin_pct`, at least `past_margin_tokens`) must be refused with an error. Where the
+   request profile's context rule says the window holds the maximum output in reserve (OpenAI GPT-5), the
+   limit tested is the window less the declared `max_output_tokens`, and the cap does not count against it.
 3. When they disagree with the declared window, `ctx.search.<i>` prompts bisect between the largest prompt
    served whole and the smallest refused or cut, until the gap is at most `resolution_tokens` or the next
    prompt would pass `search_budget_tokens` (both printed with the plan). A search that starts above the
@@ -76,26 +78,62 @@ def prompt_text(p: ContextParams, codes: tuple[str, str, str], blocks: int) -> s
 
 @dataclass(frozen=True)
 class ContextPlan:
-    """The window under test and the search's limits, as the plan prints them."""
+    """The window under test, the prompt limit it gives, and the search's limits, as the plan prints them.
+
+    `limit` is the longest prompt the endpoint should take: the window itself when the output cap counts
+    against it (`counts_cap`: the near-window prompt leaves room for the cap), or the window less the
+    model's maximum output where the request profile says the window holds that in reserve (GPT-5: 400,000
+    less 128,000). `problem` says why no limit can be set (the rule needs a max_output_tokens not declared).
+    """
 
     window: int
+    limit: int
+    counts_cap: bool
+    basis: str
     resolution: int
     budget: int
     cap: int
+    problem: str | None = None
+    derivation: str | None = None  # how the limit follows from the window, when it is not the window
+
+    @property
+    def derived(self) -> str:
+        """'; <derivation>' for a finding's message, or ''."""
+        return f"; {self.derivation}" if self.derivation else ""
 
     @classmethod
     def of(cls, p: ContextParams, target: TargetContext) -> "ContextPlan | None":
         window = p.window or target.declared.context_window
         if window is None:
             return None
-        return cls(window, p.resolution_tokens or max(32, window // 64),
-                   p.search_budget_tokens if p.search_budget_tokens is not None else 4 * window,
-                   target.output_cap(p.max_tokens))
+        rule = target.request.profile.context if target.request is not None else None
+        limit, counts_cap, problem, derivation = window, True, None, None
+        basis = f"declared {window:,}-token window"
+        if rule is not None and rule.input_limit == "window_less_max_output":
+            reserve = target.declared.max_output_tokens
+            if reserve is None or reserve >= window:
+                problem = (f"request profile {target.request.profile.id} reserves the model's maximum output from "
+                           f"the window ({rule.source}), but the record declares "
+                           + ("no max_output_tokens" if reserve is None else f"max_output_tokens {reserve:,} "
+                                                                              f"not below the window"))
+            else:
+                limit, counts_cap = window - reserve, False
+                basis = f"{window - reserve:,}-token prompt limit"
+                derivation = (f"the limit is the declared {window:,}-token window less the {reserve:,} maximum "
+                              f"output tokens it holds in reserve, as request profile "
+                              f"{target.request.profile.id} says")
+        return cls(window, limit, counts_cap, basis, p.resolution_tokens or max(32, limit // 64),
+                   p.search_budget_tokens if p.search_budget_tokens is not None else 4 * limit,
+                   target.output_cap(p.max_tokens), problem, derivation)
+
+    def accept_tokens(self, fraction: float) -> float:
+        """The near-window prompt's own count: `fraction` of the limit, less the cap where it counts."""
+        return fraction * self.limit - (self.cap if self.counts_cap else 0)
 
     @property
     def max_search_steps(self) -> int:
         """Bisection steps from the calibration prompt to the resolution (plus the doubling step)."""
-        return max(1, math.ceil(math.log2(max(2, 2 * self.window / self.resolution)))) + 1
+        return max(1, math.ceil(math.log2(max(2, 2 * self.limit / self.resolution)))) + 1
 
 
 @dataclass(frozen=True)
@@ -189,6 +227,9 @@ def context_state(p: ContextParams, target: TargetContext, done: Mapping[str, Ex
     if plan is None:
         state.problem = "no context window declared (record declared.context_window or the probe's context.window)"
         return state
+    if plan.problem is not None:
+        state.problem = plan.problem
+        return state
     recall, calibrate = done.get(RECALL), done.get(CALIBRATE)
     if recall is None or calibrate is None:
         return state
@@ -210,10 +251,10 @@ def context_state(p: ContextParams, target: TargetContext, done: Mapping[str, Ex
     def blocks_for(tokens: float) -> int:
         return 2 + max(0, math.floor((tokens - state.p2) / state.per_block))
 
-    accept = LongPrompt(ACCEPT, blocks_for(p.accept_fraction * plan.window - plan.cap), 0)
-    accept = LongPrompt(ACCEPT, accept.blocks, own(accept.blocks))
-    margin = max(p.past_margin_tokens, math.ceil(plan.window * p.past_margin_pct / 100))
-    past_blocks = blocks_for(plan.window + margin) + 1
+    accept_blocks = blocks_for(plan.accept_tokens(p.accept_fraction))
+    accept = LongPrompt(ACCEPT, accept_blocks, own(accept_blocks))
+    margin = max(p.past_margin_tokens, math.ceil(plan.limit * p.past_margin_pct / 100))
+    past_blocks = blocks_for(plan.limit + margin) + 1
     past = LongPrompt(PAST, past_blocks, own(past_blocks))
     cal = LongPrompt(CALIBRATE, 2 + p.calibration_blocks, counts[1])
     prompts = [cal, accept, past]
@@ -239,7 +280,7 @@ def context_state(p: ContextParams, target: TargetContext, done: Mapping[str, Ex
         if lo is None:
             return state  # not even the calibration prompt was served whole
         if hi is None:
-            top = blocks_for(2 * plan.window)
+            top = blocks_for(2 * plan.limit)
             if lo.blocks >= top:
                 return state  # served whole at twice the window: enough
             mid = top
@@ -263,7 +304,7 @@ def context_state(p: ContextParams, target: TargetContext, done: Mapping[str, Ex
 def context_calls(p: ContextParams, target: TargetContext, done: Mapping[str, Exchange], codes) -> list[PlannedCall]:
     """The context calls still needed: the two calibration prompts first, then one long prompt at a time."""
     plan = ContextPlan.of(p, target)
-    if plan is None or not p.enabled:
+    if plan is None or plan.problem is not None or not p.enabled:
         return []
     first = [(RECALL, 2), (CALIBRATE, 2 + p.calibration_blocks)]
     missing = [_call(key, p, plan, codes, blocks, None, target) for key, blocks in first if key not in done]
@@ -284,7 +325,10 @@ def context_verdicts(p: ContextParams, target: TargetContext, done: Mapping[str,
     plan = state.plan
     refs = [done[k].id for k in done if k.startswith("ctx.")]
     base = {"resolution_tokens": plan.resolution if plan else 0,
-            "search_budget_tokens": plan.budget if plan else 0, "declared_window": plan.window if plan else None}
+            "search_budget_tokens": plan.budget if plan else 0, "declared_window": plan.window if plan else None,
+            "prompt_limit": plan.limit if plan else None,
+            "limit_basis": (plan.derivation or plan.basis) if plan else None,
+            "cap_counts": plan.counts_cap if plan else None}
     if not p.enabled:
         message = "context checks switched off in the probe's parameters"
         return not_available(message, base), not_available(message, {"checked": 0, "tolerance_tokens": 0,
@@ -337,20 +381,22 @@ def context_verdicts(p: ContextParams, target: TargetContext, done: Mapping[str,
         return not_available(f"a long prompt was not sent: {why}", values, refs), trunc
     limit = _limit_text(state, plan)
     if accept.outcome == "served" and past.outcome in ("refused", "error"):
-        window = Verdict("pass", f"a {accept.own:,}-token prompt ({p.accept_fraction:.0%} of the declared "
-                                 f"{plan.window:,} with the cap) was served whole"
+        window = Verdict("pass", f"a {accept.own:,}-token prompt ({p.accept_fraction:.0%} of the {plan.basis}"
+                                 + (", with the cap" if plan.counts_cap else "") + ") was served whole"
                                  + (" with every canary recalled" if state.recall_works else "")
-                                 + f"; {past.own:,} tokens were refused with an error{recall_note}", values, refs)
+                                 + f"; {past.own:,} tokens were refused with an error{recall_note}{plan.derived}",
+                         values, refs)
     elif accept.outcome != "served":
         how = {"cut": "cut silently", "refused": "refused", "error": "failed"}[accept.outcome]
-        window = Verdict("fail", f"the declared {plan.window:,}-token window is not served: a {accept.own:,}-token "
-                                 f"prompt was {how}; {limit}", values, refs)
+        window = Verdict("fail", f"the {plan.basis} is not served: a {accept.own:,}-token "
+                                 f"prompt was {how}; {limit}{plan.derived}", values, refs)
     elif past.outcome == "cut":
-        window = Verdict("fail", f"a {past.own:,}-token prompt past the declared {plan.window:,} was answered, "
-                                 f"cut silently, instead of refused; {limit}", values, refs)
+        window = Verdict("fail", f"a {past.own:,}-token prompt past the {plan.basis} was answered, "
+                                 f"cut silently, instead of refused; {limit}{plan.derived}", values, refs)
     else:
-        window = Verdict("partial", f"a {past.own:,}-token prompt past the declared {plan.window:,} was served "
-                                    f"whole: the endpoint takes more than declared; {limit}", values, refs)
+        window = Verdict("partial", f"a {past.own:,}-token prompt past the {plan.basis} was served "
+                                    f"whole: the endpoint takes more than declared; {limit}{plan.derived}", values,
+                         refs)
     return window, trunc
 
 

@@ -45,6 +45,7 @@ class LongContextCost(Strict):
     """What the long prompts may cost at most, for the plan: the two window prompts and the search."""
 
     window: int
+    limit: int
     calls: int
     input_tokens: int
     output_tokens: int
@@ -83,26 +84,28 @@ class ServingProbe(ProbeKind):
         recorded) and the search, up to its token budget and step count."""
         p = self.params.context
         plan = ContextPlan.of(p, target)
-        if plan is None or not p.enabled:
+        if plan is None or plan.problem is not None or not p.enabled:
             return None
         calls, tokens = 0, 0
         if "ctx.accept" not in done:
-            calls, tokens = calls + 1, tokens + round(p.accept_fraction * plan.window)
+            calls, tokens = calls + 1, tokens + round(p.accept_fraction * plan.limit)
         if "ctx.past" not in done:
-            calls, tokens = calls + 1, tokens + round(plan.window * (1 + p.past_margin_pct / 100)) + p.past_margin_tokens
+            calls, tokens = calls + 1, tokens + round(plan.limit * (1 + p.past_margin_pct / 100)) + p.past_margin_tokens
         searched = [k for k in done if k.startswith("ctx.search.")]
         spent = sum((ex.usage.input_tokens or 0) for k in searched for ex in [done[k]] if ex.usage is not None)
         steps = max(0, plan.max_search_steps - len(searched))
         calls += steps
         tokens += max(0, plan.budget - spent) if steps else 0
-        return LongContextCost(window=plan.window, calls=calls, input_tokens=tokens, output_tokens=calls * plan.cap,
+        return LongContextCost(window=plan.window, limit=plan.limit, calls=calls, input_tokens=tokens, output_tokens=calls * plan.cap,
                                resolution_tokens=plan.resolution, search_budget_tokens=plan.budget)
 
     def plan_notes(self, target: TargetContext, done: Mapping[str, Exchange]) -> list[PlanNote]:
         cost = self.long_context_cost(target, done)
         if cost is None or not cost.calls:
             return []
-        label = (f"long-context prompts (window {cost.window:,}: 95% and just past it, then a search within "
+        limit = f"window {cost.window:,}" if cost.limit == cost.window else \
+            f"prompt limit {cost.limit:,} of the {cost.window:,} window"
+        label = (f"long-context prompts ({limit}: 95% and just past it, then a search within "
                  f"{cost.search_budget_tokens:,} tokens to a resolution of {cost.resolution_tokens:,})")
         return [PlanNote(label, cost.calls, cost.input_tokens, cost.output_tokens)]
 
