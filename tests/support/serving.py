@@ -39,11 +39,12 @@ def serving_probe(**overrides) -> ProbeKind:
 
 
 def run_serving(base_url: str, target: TargetContext, evidence: Path, probe: ProbeKind | None = None,
-                attempts: int = 2, concurrency: int = 4) -> tuple[ProbeKind, dict[str, Exchange], list[Finding]]:
+                attempts: int = 2, concurrency: int = 4,
+                api_key: str | None = None) -> tuple[ProbeKind, dict[str, Exchange], list[Finding]]:
     """Collect the probe's calls into `evidence` and evaluate them: (probe, exchanges by key, findings)."""
     probe = probe or serving_probe()
     (state,), _ = collect_into(evidence, PROVIDERS[target.provider], base_url, target.model, [probe], target,
-                               run_id=evidence.stem, concurrency=concurrency, retry=RetryPolicy(max_attempts=attempts), rules=target.request)
+                               run_id=evidence.stem, concurrency=concurrency, api_key=api_key, retry=RetryPolicy(max_attempts=attempts), rules=target.request)
     assert state.error is None, state.error
     return probe, state.done, probe.evaluate(target, state.done)
 

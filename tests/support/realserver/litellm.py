@@ -9,13 +9,18 @@ version when none is found (about 2 minutes), and prints the executable.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.realserver.paths import cache_dir
+import yaml
 
-__all__ = ["LITELLM_VERSION", "litellm_venv", "litellm_executable", "install_litellm", "ensure_litellm"]
+from tests.support.realserver.paths import cache_dir
+from tests.support.realserver.servers import _ChildServer
+
+__all__ = ["LITELLM_VERSION", "litellm_venv", "litellm_executable", "install_litellm", "ensure_litellm",
+           "litellm_or_skip", "LiteLLMProxy"]
 
 LITELLM_VERSION = "1.108.7"
 
@@ -43,6 +48,52 @@ def install_litellm() -> Path:
 
 def ensure_litellm() -> Path:
     return litellm_executable() or install_litellm()
+
+
+def litellm_or_skip() -> Path:
+    """The proxy's executable for a test: installed on first use when real servers are required, else skip."""
+    import pytest
+
+    from tests.support.realserver.testing import require_real_servers
+
+    executable = litellm_executable()
+    if executable is None:
+        if not require_real_servers():
+            pytest.skip(f"litellm is not installed (python -m venv {litellm_venv()} && "
+                        f"{litellm_venv() / 'bin' / 'pip'} install 'litellm[proxy]=={LITELLM_VERSION}')")
+        executable = install_litellm()
+    return executable
+
+
+class LiteLLMProxy(_ChildServer):
+    """LiteLLM's proxy on 127.0.0.1, offline: the bundled cost map, no telemetry, a fresh master key."""
+
+    name = "litellm"
+    ready_path = "/health/liveliness"  # /v1/models needs the master key
+
+    def __init__(self, executable: Path, routes: dict[str, tuple[str, str]], **kwargs):
+        """routes: advertised name -> (backend base URL, backend model)."""
+        super().__init__(**kwargs)
+        self.executable = executable
+        self.routes = routes
+        self.master_key = "sk-" + secrets.token_hex(16)
+        self.config_path = self._workdir / "config.yaml"
+
+    def command(self) -> list[str]:
+        config = {
+            "model_list": [{"model_name": name, "litellm_params": {"model": f"openai/{model}", "api_base": base,
+                                                                    "api_key": "none"}}
+                           for name, (base, model) in self.routes.items()],
+            "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},  # the key stays out of files
+            "litellm_settings": {"telemetry": False},
+        }
+        self.config_path.write_text(yaml.safe_dump(config))
+        return [str(self.executable), "--config", str(self.config_path), "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "LITELLM_MASTER_KEY": self.master_key, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                "LITELLM_TELEMETRY": "False", "NO_COLOR": "1"}
 
 
 if __name__ == "__main__":

@@ -105,3 +105,15 @@ def llama_server_ctx2048_shift(tiny_models):
 @pytest.fixture(scope="session")
 def llama_server_tools(tiny_models):
     yield from _serve(tiny_models, n_ctx=4096, template=LLAMA31_TOOLS_TEMPLATE)
+
+
+@pytest.fixture(scope="session")
+def litellm_over_llama_server(llama_server_ctx2048, llama_server_tools):
+    """The LiteLLM proxy in front of both llama-servers, a second real server with its own parameter
+    handling: `tiny-llama3` routes to the `-c 2048` one, `tiny-llama3-tools` to the tool-template one."""
+    from tests.support.realserver.litellm import LiteLLMProxy, litellm_or_skip
+
+    routes = {"tiny-llama3": (llama_server_ctx2048.base_url, "tiny-llama3"),
+              "tiny-llama3-tools": (llama_server_tools.base_url, "tiny-llama3")}
+    with LiteLLMProxy(litellm_or_skip(), routes) as proxy:
+        yield proxy
