@@ -18,7 +18,7 @@ from audit.schema.result import AuditResult
 
 __all__ = ["CompareView", "build_compare_view", "heat_colour"]
 
-STATE_MARK = {"awarded": "●", "partial": "◐", "missed": "", "not_assessed": "–"}
+STATE_MARK = {"awarded": "●", "partial": "◐", "missed": "✕", "not_assessed": "–"}
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,12 @@ class CompareView:
 
 
 def heat_colour(percent: float | None) -> tuple[str, str]:
-    """Background and text colour for a percentage: white → deep blue; grey when not assessed."""
+    """Background and text colour for a percentage: white → deep blue; grey when not assessed; the
+    indicator grid's missed red at 0 (assessed, nothing earned: a failed check reads as one)."""
     if percent is None:
         return "#eceff3", "#5d6876"
+    if percent <= 0:
+        return "#f6dedb", "#8e2a22"
     t = max(0.0, min(1.0, percent / 100))
     low, high = (247, 250, 252), (22, 64, 112)
     rgb = tuple(round(a + (b - a) * t) for a, b in zip(low, high))
@@ -251,5 +254,5 @@ def build_compare_view(results: list[AuditResult], generated_at: dt.datetime | N
         show_grade=any(r.grade for r in ranked), blocks=_blocks(ranked), subdomains=subdomains,
         column_means=column_means, overall_mean=overall,
         legend=[("awarded", STATE_MARK["awarded"], "met"), ("partial", STATE_MARK["partial"], "partly met"),
-                ("missed", "", "not met"), ("not_assessed", STATE_MARK["not_assessed"], "not assessed")],
+                ("missed", STATE_MARK["missed"], "not met"), ("not_assessed", STATE_MARK["not_assessed"], "not assessed")],
         **({"who_label": "Provider", "what_label": "Model requested", "noun": "endpoint"} if endpoints else {}))

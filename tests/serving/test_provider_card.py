@@ -112,3 +112,6 @@ def test_compare_ranks_the_faulty_provider_last(tmp_path):
         cells = re.findall(r'<td class="(\w+)" title="([^"]*)"', row)
         assert cells[-1][0] == "missed" and cells[-1][1].startswith(folders["faulty"][1])
         assert [state for state, _ in cells[:2]] == ["awarded", "awarded"]
+        assert re.search(r'<td class="missed" title="[^"]*">✕</td>', row)  # marked, not just a paler cell
+    css = (Path(__file__).parents[2] / "reports" / "static" / "compare.css").read_text()
+    assert "td.missed { background: #f6dedb; color: #8e2a22; }" in css  # the card's missed red
