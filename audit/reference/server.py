@@ -35,7 +35,8 @@ from audit.reference.contract import Rejection, check_request, reasoning_tokens
 from audit.reference.faults import FaultPlan, latency_seconds
 from audit.reference.profile import Behaviour, Profile, load_profile
 from audit.reference.replies import make_reply, prompt_tokens, seeded_rng, token_logprobs
-from audit.reference.serving import ContextRefused, fit_context, recall_text, sampled, tool_calls
+from audit.reference.serving import (ContextRefused, anthropic_stream_faults, fit_context, recall_text,
+                                     responses_stream_faults, sampled, tool_calls)
 from audit.reference.tokenizer import CountingTokenizer, counting_tokenizer
 from audit.reference.tool_wire import (anthropic_events_with_calls, anthropic_tools, anthropic_with_calls,
                                        responses_events_with_calls, responses_tools, responses_with_calls)
@@ -370,15 +371,15 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = f"{index:06d}{uuid.uuid4().hex[:12]}"
         if path == RESPONSES_PATH:
             if options["stream"]:
-                events = [sse(e) for e in responses_events_with_calls(
-                    responses_stream_events(reply, request_id, served), reply)]
+                events = [sse(e) for e in responses_stream_faults(serving, responses_events_with_calls(
+                    responses_stream_events(reply, request_id, served), reply))]
                 return self._stream(events, fault, self._id_header(False, request_id))
             return self._deliver(responses_with_calls(responses_body(reply, request_id, served), reply), fault,
                                  self._id_header(False, request_id))
         if options["stream"]:
             if anthropic:
-                events = [sse(data, name) for name, data in anthropic_events_with_calls(
-                    anthropic_stream_events(reply, request_id, served), reply)]
+                events = [sse(data, name) for name, data in anthropic_stream_faults(serving, anthropic_events_with_calls(
+                    anthropic_stream_events(reply, request_id, served), reply))]
             else:
                 events = [sse(e) for e in openai_stream_events(reply, request_id, served,
                                                                behaviour.system_fingerprint,

@@ -39,7 +39,7 @@ from audit.schema.base import NonEmpty, Strict
 # because replies imports the profile, which imports this module's `Serving`.
 
 __all__ = ["Serving", "Recall", "ContextRefused", "fit_context", "sampled", "recall_text", "tool_calls",
-           "context_error", "window_of"]
+           "context_error", "window_of", "responses_stream_faults", "anthropic_stream_faults"]
 
 
 class Recall(Strict):
@@ -62,8 +62,12 @@ class Serving(Strict):
     temperature: Literal["honoured", "always_greedy", "always_sampled"] = "honoured"
     output_cap: Literal["honoured", "ignored"] = "honoured"
     tools: Literal["honest", "malformed_arguments", "wrong_name"] = "honest"
-    stream_terminator: bool = Field(default=True, description="end a Chat stream with data: [DONE]")
-    stream_usage: bool = Field(default=True, description="send the usage chunk stream_options.include_usage asks for")
+    stream_terminator: bool = Field(default=True, description=(
+        "end a stream with its terminator: Chat's data: [DONE], Responses' response.completed (or .incomplete), "
+        "Messages' message_stop"))
+    stream_usage: bool = Field(default=True, description=(
+        "send a stream's usage: the chunk Chat's stream_options.include_usage asks for, the usage of Responses' "
+        "final event, the usage of Messages' message_start and message_delta"))
 
     @model_validator(mode="after")
     def _reserve_fits(self) -> "Serving":
@@ -141,6 +145,37 @@ def fit_context(serving: Serving, tokenizer: Any, request: Any, prompt: int,
     messages = list(request.messages)
     messages[longest] = (role, kept)
     return dataclasses.replace(request, messages=tuple(messages))
+
+
+_RESPONSES_TERMINALS = ("response.completed", "response.incomplete")
+
+
+def responses_stream_faults(serving: Serving, events: list[dict]) -> list[dict]:
+    """A Responses stream as this server cuts it: no terminal event, or a terminal event without usage."""
+    out = []
+    for event in events:
+        if event.get("type") in _RESPONSES_TERMINALS:
+            if not serving.stream_terminator:
+                continue
+            if not serving.stream_usage:
+                event = {**event, "response": {**event["response"], "usage": None}}
+        out.append(event)
+    return out
+
+
+def anthropic_stream_faults(serving: Serving, events: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """A Messages stream as this server cuts it: no message_stop, or no usage in message_start/message_delta."""
+    out = []
+    for name, data in events:
+        if name == "message_stop" and not serving.stream_terminator:
+            continue
+        if not serving.stream_usage:
+            if name == "message_start":
+                data = {**data, "message": {k: v for k, v in data["message"].items() if k != "usage"}}
+            elif name == "message_delta":
+                data = {k: v for k, v in data.items() if k != "usage"}
+        out.append((name, data))
+    return out
 
 
 def sampled(serving: Serving, request: Any) -> Any:
