@@ -14,7 +14,7 @@ from audit.core.errors import InputError, Problem
 
 def validate(paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Rubric, record or probe files or folders; all shipped content when omitted.")] = None) -> None:
-    """Validate rubrics, probes and disclosure records, each record against its rubric."""
+    """Validate rubrics, probes, disclosure records (each against its rubric) and reference-endpoint profiles."""
     from audit.scoring.validate import validate_paths
 
     done = validate_paths(paths or None)

@@ -26,11 +26,14 @@ class ValidatedFile:
 
 
 def _kind_of(path: Path) -> str:
-    """Tell a rubric from a record from a probe by where it lives, else by its top-level keys."""
+    """Tell a rubric, a record, a probe and a reference-endpoint profile apart by where it lives, else by
+    its top-level keys."""
     resolved = path.resolve()
-    for folder, kind in (("rubrics", "rubric"), ("probes", "probe")):
+    folders = ((content_dir("rubrics"), "rubric"), (content_dir("probes"), "probe"),
+               (content_dir("data") / "reference", "profile"))
+    for folder, kind in folders:
         try:
-            resolved.relative_to(content_dir(folder).resolve())
+            resolved.relative_to(folder.resolve())
             return kind
         except ValueError:
             pass
@@ -45,6 +48,8 @@ def _kind_of(path: Path) -> str:
             return "record"
         if "kind" in data:
             return "probe"
+        if "extends" in data or {"serving", "api", "versions", "tokenizer"} & set(data):
+            return "profile"
     return "record"
 
 
@@ -74,6 +79,10 @@ def _validate_one(path: Path, kind: str, rubrics: dict[str, LoadedRubric]) -> Va
         from audit.probes.registry import load_probe_file
         probe = load_probe_file(path)
         return ValidatedFile(path, "probe", f"{probe.id} ({probe.kind})")
+    if kind == "profile":
+        from audit.reference.profile import load_profile
+        profile = load_profile(path)
+        return ValidatedFile(path, "profile", f"reference endpoint profile {profile.id}: {profile.description}")
     loaded = load_record(path)
     try:
         rubric = rubrics.get(loaded.record.rubric) or load_rubric(loaded.record.rubric)
@@ -83,6 +92,11 @@ def _validate_one(path: Path, kind: str, rubrics: dict[str, LoadedRubric]) -> Va
     check_record_sources(loaded)  # snapshots exist and match; quotes appear in them
     m = loaded.record.model
     return ValidatedFile(path, "record", f"{m.vendor} {m.name} against {rubric.rubric.id}")
+
+
+def _shipped_profiles() -> list[Path]:
+    from audit.reference.profile import list_profiles
+    return list_profiles()
 
 
 def validate_paths(paths: list[Path] | None = None) -> list[ValidatedFile]:
@@ -96,7 +110,7 @@ def validate_paths(paths: list[Path] | None = None) -> list[ValidatedFile]:
     else:
         work = ([(p, "rubric") for p in list_rubrics()]
                 + [(p, "probe") for p in shipped_probe_files()]
-                + [(p, "record") for p in list_records()])
+                + [(p, "record") for p in list_records()] + [(p, "profile") for p in _shipped_profiles()])
     work.sort(key=lambda item: item[1] != "rubric")  # rubrics first: records given beside them use them
     rubrics: dict[str, LoadedRubric] = {}
     done: list[ValidatedFile] = []

@@ -112,3 +112,19 @@ def test_an_output_reserve_as_large_as_the_window_is_reported(tmp_path):
     (message,) = _problems(tmp_path, "extends: gpt-5.4\nid: x\nserving:\n  context_window: 8192\n")
     assert str(tmp_path / "bad.yaml") in message and "serving" in message
     assert "reserved_output 128000 leaves no room for a prompt in a 8192-token window" in message
+
+
+def test_audit_validate_knows_reference_profiles(tmp_path):
+    """`audit validate` checks reference-endpoint profiles (shipped ones in data/reference, and any file
+    that reads as one) instead of reporting their keys as unknown record keys."""
+    bad = tmp_path / "narrow.yaml"
+    bad.write_text("extends: gpt-5.4\nid: narrow\nserving:\n  context_window: 8192\n", encoding="utf-8")
+    folder = os.path.join(os.path.dirname(__file__), "..", "..", "data", "reference")
+    shipped = subprocess.run([sys.executable, "-m", "audit", "validate", folder], capture_output=True,
+                             text=True, timeout=120)
+    assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+    assert "ok  profile" in shipped.stdout and "serving-stream-cut" in shipped.stdout
+    broken = subprocess.run([sys.executable, "-m", "audit", "validate", str(bad)], capture_output=True, text=True,
+                            timeout=120)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert f"{bad}:3: serving: reserved_output 128000 leaves no room" in broken.stdout + broken.stderr
