@@ -5,9 +5,9 @@ own seed, serving one profile of data/reference/, and drives the shipped serving
 to the run's seed, so the canaries differ from run to run) against it over a real socket through the
 runtime's collect loop (tests.support.serving.run_serving), from the first call until the probe asks for
 nothing more; its findings come from the recorded exchanges alone. Runs are on Chat Completions; the
-tool checks also run on the Responses and Messages dialects (honest profile and the two tool-fault
-profiles, `--dialect-runs` each), where the reference endpoint serves function_call items and tool_use
-blocks.
+tool and stream checks also run on the Responses and Messages dialects (honest profile, the two tool-fault
+and the two stream-fault profiles, `--dialect-runs` each), where the reference endpoint serves
+function_call items and tool_use blocks, and cuts or strips those dialects' own streams.
 
 - **Detection**: for each fault profile, the share of runs in which the check built for it fails
   (serving-middle-out: context-window and silent-truncation; serving-ignored-temperature: temperature-
@@ -64,7 +64,8 @@ FAULTS = {
 HONEST = {"serving": "reference-model", "gpt-5.4": EFFORT_MODEL}
 # the other dialects: the tool faults, and the honest profile (all its decisions counted), on each
 DIALECTS = ("openai-responses", "anthropic")
-DIALECT_FAULTS = ("serving-malformed-tool-arguments", "serving-wrong-tool-name")
+DIALECT_FAULTS = ("serving-malformed-tool-arguments", "serving-wrong-tool-name", "serving-stream-cut",
+                  "serving-missing-usage")
 TOOL_PREFIX = "tool-"
 
 
