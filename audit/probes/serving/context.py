@@ -130,6 +130,10 @@ class ContextPlan:
         """The near-window prompt's own count: `fraction` of the limit, less the cap where it counts."""
         return fraction * self.limit - (self.cap if self.counts_cap else 0)
 
+    def past_tokens(self, p: ContextParams) -> int:
+        """The least the just-past prompt's own count must reach: the limit plus its margin."""
+        return self.limit + max(p.past_margin_tokens, math.ceil(self.limit * p.past_margin_pct / 100))
+
     @property
     def max_search_steps(self) -> int:
         """Bisection steps from the calibration prompt to the resolution (plus the doubling step)."""
@@ -253,8 +257,7 @@ def context_state(p: ContextParams, target: TargetContext, done: Mapping[str, Ex
 
     accept_blocks = blocks_for(plan.accept_tokens(p.accept_fraction))
     accept = LongPrompt(ACCEPT, accept_blocks, own(accept_blocks))
-    margin = max(p.past_margin_tokens, math.ceil(plan.limit * p.past_margin_pct / 100))
-    past_blocks = blocks_for(plan.limit + margin) + 1
+    past_blocks = blocks_for(plan.past_tokens(p)) + 1
     past = LongPrompt(PAST, past_blocks, own(past_blocks))
     cal = LongPrompt(CALIBRATE, 2 + p.calibration_blocks, counts[1])
     prompts = [cal, accept, past]

@@ -10,6 +10,8 @@ recorded exchanges.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 
 from pydantic import Field
@@ -88,9 +90,9 @@ class ServingProbe(ProbeKind):
             return None
         calls, tokens = 0, 0
         if "ctx.accept" not in done:
-            calls, tokens = calls + 1, tokens + round(p.accept_fraction * plan.limit)
+            calls, tokens = calls + 1, tokens + math.ceil(plan.accept_tokens(p.accept_fraction))
         if "ctx.past" not in done:
-            calls, tokens = calls + 1, tokens + round(plan.limit * (1 + p.past_margin_pct / 100)) + p.past_margin_tokens
+            calls, tokens = calls + 1, tokens + plan.past_tokens(p) + p.past_margin_tokens  # a block or so over
         searched = [k for k in done if k.startswith("ctx.search.")]
         spent = sum((ex.usage.input_tokens or 0) for k in searched for ex in [done[k]] if ex.usage is not None)
         steps = max(0, plan.max_search_steps - len(searched))
